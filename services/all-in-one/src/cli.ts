@@ -5,22 +5,37 @@ const HELP = `jt1078 — JT/T 1078 vehicle-video cluster
 Usage: jt1078 <command> [options]
 
 Commands:
-  inspect FILE [--json]         decode a capture (binary or hex text) and report what it holds
-  help                          this text
+  inspect FILE [--json]              decode a capture (binary or hex text) and report what it holds
+  bench [--json FILE] [--only G]     run the benchmark suite (--list shows the groups, --quick a short run)
+  help                               this text
 `;
 
+type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  bench: async () => (await import('./commands/bench.js')).benchCommand,
+};
+
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(HELP);
-      return 0;
-    default:
-      process.stderr.write(`jt1078: unknown command '${command}'. Run 'jt1078 --help' for the list.\n`);
-      void rest;
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    process.stderr.write(`jt1078: unknown command '${name}'. Run 'jt1078 --help' for the list.\n`);
+    return 2;
+  }
+  try {
+    return await (await load())(rest);
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      process.stderr.write(`jt1078 ${name}: ${e.message}\nRun 'jt1078 --help' for usage.\n`);
       return 2;
+    }
+    process.stderr.write(`jt1078 ${name}: ${e.message}\n`);
+    return 1;
   }
 }

@@ -1,0 +1,101 @@
+/**
+ * The configuration schema: the m7s-jt1078 `jt1078:` section with its keys unchanged (DESIGN.md
+ * "Config"), and our `cluster:` section. Every field has its default here, so an empty file
+ * (or none) is a working single-process setup.
+ */
+import { z } from 'zod';
+
+const hostPort = z
+  .string()
+  .regex(/^[^:\s]*:\d{1,5}$/, 'expected "host:port" (host may be empty for all interfaces)');
+
+const callbackUrl = z.union([z.literal(''), z.url({ protocol: /^https?$/ })]);
+
+const debugCapture = z.strictObject({
+  enable: z.boolean().default(false),
+  dir: z.string().default('./save/'),
+  save_time_second: z.number().int().min(1).default(30),
+});
+
+function streamEndpoint(addr: string, prefix: string) {
+  return z.strictObject({
+    addr: hostPort.default(addr),
+    on_join_url: callbackUrl.default(''),
+    on_leave_url: callbackUrl.default(''),
+    prefix: z.string().min(1).default(prefix),
+    /** Close a stream that has had viewers and has had none for this long; 0 = never. */
+    overtime_second: z.number().int().min(0).default(0),
+    debug: debugCapture.default(debugCapture.parse({})),
+  });
+}
+
+const realtime = streamEndpoint('0.0.0.0:12051', 'live/jt1078');
+const playback = streamEndpoint('0.0.0.0:12052', 'live/jt1079');
+
+const portRange = z
+  .tuple([z.number().int().min(1).max(65535), z.number().int().min(1).max(65535)])
+  .refine(([lo, hi]) => lo <= hi, 'expected [min, max] with min <= max');
+
+const intercom = z.strictObject({
+  enable: z.boolean().default(true),
+  jt1078webrtc: z
+    .strictObject({
+      port: z.number().int().min(1).max(65535).default(12020),
+      /** Public IP written into the SDP answer and 0x9101 bodies; empty = discover. */
+      ip: z.string().default(''),
+    })
+    .default({ port: 12020, ip: '' }),
+  audio_ports: portRange.default([12021, 12050]),
+  on_join_url: callbackUrl.default(''),
+  on_leave_url: callbackUrl.default(''),
+  /** No audio written to the device for this long closes the connection. */
+  overtime_second: z.number().int().min(1).default(600),
+  /** Optional bearer token protecting the intercom APIs; empty = open. */
+  token: z.string().default(''),
+  /** go-jt808 HTTP API base URL; when set, the intercom sends 0x9101/0x9102 itself. */
+  jt808_url: callbackUrl.default(''),
+});
+
+const simulation = z.strictObject({
+  name: z.string().min(1),
+  addr: hostPort,
+});
+
+const jt1078 = z.strictObject({
+  enable: z.boolean().default(true),
+  intercom: intercom.default(intercom.parse({})),
+  realtime: realtime.default(realtime.parse({})),
+  playback: playback.default(playback.parse({})),
+  simulations: z.array(simulation).default([]),
+});
+
+const cluster = z.strictObject({
+  nats: z.strictObject({ url: z.string().default('') }).default({ url: '' }),
+  redis: z.strictObject({ url: z.string().default('') }).default({ url: '' }),
+  http: z.strictObject({ addr: hostPort.default('0.0.0.0:8080') }).default({ addr: '0.0.0.0:8080' }),
+  webhook: z
+    .strictObject({
+      secret: z.string().default(''),
+      timeout_second: z.number().positive().default(3),
+      insecure_skip_verify: z.boolean().default(false),
+    })
+    .default({ secret: '', timeout_second: 3, insecure_skip_verify: false }),
+  hls: z
+    .strictObject({
+      part_ms: z.number().int().min(100).max(5000).default(500),
+      segment_ms: z.number().int().min(500).max(30000).default(2000),
+    })
+    .refine((h) => h.segment_ms >= h.part_ms, 'segment_ms must be >= part_ms')
+    .default({ part_ms: 500, segment_ms: 2000 }),
+  /** The name this process uses in the registry and metrics (Kubernetes: the pod name). */
+  pod: z.strictObject({ name: z.string().default('') }).default({ name: '' }),
+});
+
+export const configSchema = z.strictObject({
+  jt1078: jt1078.default(jt1078.parse({})),
+  cluster: cluster.default(cluster.parse({})),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type StreamEndpointConfig = Config['jt1078']['realtime'];
+export type IntercomConfig = Config['jt1078']['intercom'];
