@@ -1,0 +1,64 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HealthState } from '../lifecycle/health-state.js';
+import { createMetricsRegistry } from '../metrics/index.js';
+import { HttpError, HttpRouter, readJsonBody, sendJson } from './http-router.js';
+import { addOpsRoutes } from './ops-routes.js';
+
+describe('HttpRouter over a real socket', () => {
+  const health = new HealthState();
+  const router = addOpsRoutes(new HttpRouter(), health, createMetricsRegistry({ defaultMetrics: false }))
+    .on('GET', '/hls/*streamPath/index.m3u8', (_req, res, p) => sendJson(res, 200, { streamPath: p.path['streamPath'], msn: p.query.get('_HLS_msn') }))
+    .on('DELETE', '/api/v1/intercom/leases/:port', (_req, res, p) => sendJson(res, 200, { port: Number(p.path['port']) }))
+    .on('POST', '/echo', async (req, res) => sendJson(res, 200, await readJsonBody(req, 64)))
+    .on('GET', '/teapot', () => {
+      throw new HttpError(418, 'short and stout', { 'Retry-After': '1' });
+    });
+  let server: Server;
+  let base: string;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      void router.handle(req, res).then((handled) => {
+        if (!handled) sendJson(res, 404, { error: 'not found' });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('captures a stream path with slashes and the query', async () => {
+    const res = await fetch(`${base}/hls/live/jt1078-295696659617-1/index.m3u8?_HLS_msn=4`);
+    expect(await res.json()).toEqual({ streamPath: 'live/jt1078-295696659617-1', msn: '4' });
+  });
+
+  it('matches one-segment parameters and methods', async () => {
+    expect(await (await fetch(`${base}/api/v1/intercom/leases/12022`, { method: 'DELETE' })).json()).toEqual({ port: 12022 });
+    expect((await fetch(`${base}/api/v1/intercom/leases/12022`)).status).toBe(405);
+    expect((await fetch(`${base}/nothing`)).status).toBe(404);
+  });
+
+  it('turns typed errors and bad bodies into statuses', async () => {
+    const tea = await fetch(`${base}/teapot`);
+    expect(tea.status).toBe(418);
+    expect(tea.headers.get('retry-after')).toBe('1');
+    expect((await fetch(`${base}/echo`, { method: 'POST', body: '{nope' })).status).toBe(400);
+    expect((await fetch(`${base}/echo`, { method: 'POST', body: JSON.stringify({ a: 'x'.repeat(100) }) })).status).toBe(413);
+    expect(await (await fetch(`${base}/echo`, { method: 'POST', body: '{"a":1}' })).json()).toEqual({ a: 1 });
+  });
+
+  it('reports readiness, and not while draining', async () => {
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    health.block('nats', 'disconnected');
+    const blocked = await fetch(`${base}/readyz`);
+    expect(blocked.status).toBe(503);
+    expect(await blocked.json()).toEqual({ ready: false, reasons: ['nats: disconnected'] });
+    health.unblock('nats');
+    health.startDraining();
+    expect((await fetch(`${base}/readyz`)).status).toBe(503);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/metrics`)).headers.get('content-type')).toMatch(/text\/plain/);
+  });
+});

@@ -1,0 +1,3 @@
+export { HttpRouter, HttpError, sendJson, sendError, readJsonBody, MAX_JSON_BODY_BYTES } from './http-router.js';
+export type { RouteHandler, RouteParams } from './http-router.js';
+export { addOpsRoutes } from './ops-routes.js';

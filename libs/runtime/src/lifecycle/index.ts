@@ -1,0 +1,2 @@
+export { HealthState } from './health-state.js';
+export { ShutdownSequence } from './shutdown-sequence.js';
