@@ -1,0 +1,70 @@
+/**
+ * Dependencies point one way (STYLE.md): runtime ← media ← jt1078 ← ingest; media ← bus ←
+ * packager. The packager never imports the JT1078 codec; the media library knows nothing of
+ * JT1078, NATS or Redis; libraries never import services; packages meet only through their
+ * public entries, never by relative paths into each other.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) out.push(...sourceFiles(full));
+    else if (name.endsWith('.ts')) out.push(full);
+  }
+  return out;
+}
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const specs: string[] = [];
+  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]/g)) specs.push(m[1]!);
+  for (const m of text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)) specs.push(m[1]!);
+  return specs;
+}
+
+/** package folder → module specifiers it must not import (prefix match). */
+const FORBIDDEN: Readonly<Record<string, readonly string[]>> = {
+  'libs/runtime': ['@jt1078/media', '@jt1078/jt1078', '@jt1078/bus', '@jt1078/store', '@jt1078/svc-', '@nats-io/', 'ioredis'],
+  'libs/media': ['@jt1078/jt1078', '@jt1078/bus', '@jt1078/store', '@jt1078/svc-', '@nats-io/', 'ioredis'],
+  'libs/jt1078': ['@jt1078/bus', '@jt1078/store', '@jt1078/svc-', '@nats-io/', 'ioredis'],
+  'libs/bus': ['@jt1078/jt1078', '@jt1078/store', '@jt1078/svc-', 'ioredis'],
+  'libs/store': ['@jt1078/jt1078', '@jt1078/bus', '@jt1078/svc-', '@nats-io/'],
+  'services/packager': ['@jt1078/jt1078'],
+};
+
+describe('package dependencies point one way', () => {
+  for (const [pkg, forbidden] of Object.entries(FORBIDDEN)) {
+    it(`${pkg} imports none of ${forbidden.join(', ')}`, () => {
+      const offenders: string[] = [];
+      for (const file of sourceFiles(path.join(ROOT, pkg, 'src'))) {
+        for (const spec of importsOf(file)) {
+          if (forbidden.some((f) => spec.startsWith(f))) offenders.push(`${path.relative(ROOT, file)} → ${spec}`);
+        }
+      }
+      expect(offenders).toEqual([]);
+    });
+  }
+
+  it('no package reaches into another by a relative path', () => {
+    const offenders: string[] = [];
+    for (const top of ['libs', 'services']) {
+      for (const pkg of readdirSync(path.join(ROOT, top))) {
+        const pkgRoot = path.join(ROOT, top, pkg);
+        for (const file of sourceFiles(path.join(pkgRoot, 'src'))) {
+          for (const spec of importsOf(file)) {
+            if (!spec.startsWith('.')) continue;
+            const target = path.resolve(path.dirname(file), spec);
+            if (!target.startsWith(pkgRoot + path.sep)) offenders.push(`${path.relative(ROOT, file)} → ${spec}`);
+          }
+        }
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+});
