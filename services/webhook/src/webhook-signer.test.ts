@@ -20,8 +20,7 @@ describe('WebhookSigner', () => {
 
   it('matches the known value of the spec scheme for a raw secret', () => {
     const headers = new WebhookSigner('plain-secret').sign('msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, '{"test": 2432232314}');
-    // HMAC-SHA256("plain-secret", "msg_p5jXN8AQM9LWM0D4loKWxJek.1614265330.{"test": 2432232314}"), base64.
-    expect(headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
-    expect(new WebhookSigner('plain-secret').sign('msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, '{"test": 2432232314}')).toEqual(headers);
+    // Computed independently: printf '%s' 'msg_….1614265330.{"test": 2432232314}' | openssl dgst -sha256 -hmac plain-secret -binary | base64
+    expect(headers['webhook-signature']).toBe('v1,3Iu+JbC8cHey9rJURLZfxQoX30vMfLebm9Kn1ePn6f4=');
   });
 });
