@@ -1,0 +1,244 @@
+/**
+ * Delivers join/leave events to their callback URLs: in order per stream (a join before its
+ * leave), in parallel across streams, with bounded concurrency, retries on a schedule, a
+ * dead-letter hand-off after the last attempt, and 410 Gone disabling a URL. The event source
+ * (a durable JetStream consumer in a cluster, the in-process queue in `jt1078 start`) hands
+ * events in with `push`; an event is acknowledged only once it is delivered, disabled or
+ * dead-lettered, so a crash redelivers it.
+ */
+import type { Logger } from 'pino';
+import type { CallbackPoster, PostOutcome } from './callback-poster.js';
+import type { RetrySchedule } from './retry-schedule.js';
+import type { WebhookSigner } from './webhook-signer.js';
+
+export type EventType = 'realtime' | 'playback' | 'audio';
+export type EventAction = 'join' | 'leave';
+
+export interface WebhookEvent {
+  /** Stable across redeliveries and retries: it becomes `webhook-id`. */
+  readonly id: string;
+  readonly type: EventType;
+  readonly action: EventAction;
+  /** Events with one key are delivered in `order`: the stream path, or the audio port. */
+  readonly streamKey: string;
+  readonly body: Readonly<Record<string, unknown>>;
+}
+
+export interface PendingEvent {
+  readonly event: WebhookEvent;
+  /** Position in the source (JetStream stream sequence); orders events of one stream. */
+  readonly order: number;
+  /** 1 on first delivery; more when the source redelivers after a crash. */
+  readonly deliveryCount: number;
+  ack(): Promise<void> | void;
+  /** Tells the source the event is still being worked on (a retry is waiting). */
+  keepAlive(): void;
+}
+
+export type CallbackUrls = Readonly<Record<EventType, Readonly<Record<EventAction, string>>>>;
+
+export interface DeadLetter {
+  readonly event: WebhookEvent;
+  readonly url: string;
+  readonly reason: string;
+  readonly attempts: number;
+}
+
+export interface WebhookDispatcherOptions {
+  readonly urls: CallbackUrls;
+  readonly poster: Pick<CallbackPoster, 'post'>;
+  readonly schedule: RetrySchedule;
+  readonly signer?: WebhookSigner | undefined;
+  readonly deadLetter: (letter: DeadLetter) => Promise<void>;
+  readonly log: Logger;
+  /** Streams delivered at once. */
+  readonly concurrency?: number;
+  /** How often a waiting retry tells the source it is still alive. */
+  readonly keepAliveMs?: number;
+  readonly now?: () => number;
+  /** Observes outcomes (metrics). */
+  readonly onOutcome?: (outcome: DispatchOutcome) => void;
+}
+
+export type DispatchOutcome =
+  | { readonly kind: 'delivered'; readonly event: WebhookEvent; readonly attempts: number; readonly latencyMs: number; readonly duplicate: boolean }
+  | { readonly kind: 'retried'; readonly event: WebhookEvent; readonly reason: string }
+  | { readonly kind: 'dead-lettered'; readonly event: WebhookEvent; readonly reason: string }
+  | { readonly kind: 'skipped'; readonly event: WebhookEvent; readonly reason: 'no-url' | 'url-disabled' };
+
+interface StreamQueue {
+  readonly items: PendingEvent[];
+  running: boolean;
+}
+
+export class WebhookDispatcher {
+  readonly #queues = new Map<string, StreamQueue>();
+  readonly #ready: string[] = [];
+  readonly #disabled = new Set<string>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #firstSeen = new Map<string, number>();
+  #active = 0;
+  #pumpScheduled = false;
+  #closed = false;
+  readonly #concurrency: number;
+  readonly #keepAliveMs: number;
+  readonly #now: () => number;
+
+  constructor(private readonly opts: WebhookDispatcherOptions) {
+    this.#concurrency = opts.concurrency ?? 32;
+    this.#keepAliveMs = opts.keepAliveMs ?? 10_000;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  /** Events waiting or in flight, all streams. */
+  get pending(): number {
+    let n = 0;
+    for (const q of this.#queues.values()) n += q.items.length;
+    return n;
+  }
+
+  /** URLs disabled by a 410 since start. */
+  get disabledUrls(): readonly string[] {
+    return [...this.#disabled];
+  }
+
+  push(p: PendingEvent): void {
+    if (this.#closed) return;
+    const key = `${p.event.type}:${p.event.streamKey}`;
+    let q = this.#queues.get(key);
+    if (!q) {
+      q = { items: [], running: false };
+      this.#queues.set(key, q);
+    }
+    if (q.items.some((x) => x.event.id === p.event.id)) {
+      // Redelivered while we still hold it (the source's ack deadline passed): keep ours.
+      return;
+    }
+    // Insert by source order: a redelivered join that arrives after its leave still goes first.
+    let i = q.items.length;
+    while (i > (q.running ? 1 : 0) && q.items[i - 1]!.order > p.order) i--;
+    q.items.splice(i, 0, p);
+    if (!this.#firstSeen.has(p.event.id)) this.#firstSeen.set(p.event.id, this.#now());
+    if (!q.running && !this.#ready.includes(key)) this.#ready.push(key);
+    // Start on the next turn, so a batch the source hands over at once is ordered before any of
+    // it is sent (redeliveries after a crash can arrive out of order within a batch).
+    this.#pumpScheduled ||= (setImmediate(() => {
+      this.#pumpScheduled = false;
+      this.#pump();
+    }), true);
+  }
+
+  #pump(): void {
+    while (!this.#closed && this.#active < this.#concurrency && this.#ready.length > 0) {
+      const key = this.#ready.shift()!;
+      const q = this.#queues.get(key);
+      if (!q || q.running || q.items.length === 0) continue;
+      q.running = true;
+      this.#active++;
+      void this.#drain(key, q).finally(() => {
+        this.#active--;
+        q.running = false;
+        if (q.items.length > 0) this.#ready.push(key);
+        else this.#queues.delete(key);
+        this.#pump();
+      });
+    }
+  }
+
+  async #drain(_key: string, q: StreamQueue): Promise<void> {
+    while (!this.#closed && q.items.length > 0) {
+      const head = q.items[0]!;
+      await this.#deliver(head);
+      if (this.#closed) return;
+      q.items.shift();
+    }
+  }
+
+  async #deliver(p: PendingEvent): Promise<void> {
+    const { event } = p;
+    const url = this.opts.urls[event.type][event.action];
+    if (!url) {
+      await p.ack();
+      this.#forget(event);
+      this.opts.onOutcome?.({ kind: 'skipped', event, reason: 'no-url' });
+      return;
+    }
+    if (this.#disabled.has(url)) {
+      await this.opts.deadLetter({ event, url, reason: 'url disabled by 410 Gone', attempts: 0 });
+      await p.ack();
+      this.#forget(event);
+      this.opts.onOutcome?.({ kind: 'skipped', event, reason: 'url-disabled' });
+      return;
+    }
+    const body = JSON.stringify(event.body);
+    // A redelivery after a crash continues the schedule where the last process left it.
+    let attempt = Math.max(0, p.deliveryCount - 1);
+    let retryAfterMs: number | undefined;
+    let lastReason = 'no attempt';
+    for (;;) {
+      const delay = this.opts.schedule.delayBefore(attempt, retryAfterMs);
+      if (delay === undefined) break;
+      if (delay > 0 && !(await this.#wait(delay, p))) return;
+      const headers = this.opts.signer ? { ...this.opts.signer.sign(event.id, this.#now() / 1000, body) } : { 'webhook-id': event.id };
+      const outcome: PostOutcome = await this.opts.poster.post(url, body, headers);
+      if (this.#closed) return;
+      attempt++;
+      if (outcome.kind === 'delivered') {
+        await p.ack();
+        const latencyMs = this.#now() - (this.#firstSeen.get(event.id) ?? this.#now());
+        this.#forget(event);
+        this.opts.onOutcome?.({ kind: 'delivered', event, attempts: attempt, latencyMs, duplicate: p.deliveryCount > 1 });
+        return;
+      }
+      if (outcome.kind === 'gone') {
+        this.#disabled.add(url);
+        this.opts.log.error({ url, eventId: event.id, type: event.type, action: event.action }, 'receiver answered 410 Gone: delivery to this URL is disabled until restart');
+        await this.opts.deadLetter({ event, url, reason: '410 Gone', attempts: attempt });
+        await p.ack();
+        this.#forget(event);
+        this.opts.onOutcome?.({ kind: 'dead-lettered', event, reason: '410 Gone' });
+        return;
+      }
+      lastReason = outcome.reason;
+      retryAfterMs = outcome.retryAfterMs;
+      this.opts.onOutcome?.({ kind: 'retried', event, reason: outcome.reason });
+      if (attempt === 1 || attempt % 3 === 0) {
+        this.opts.log.warn({ url, eventId: event.id, attempt, reason: outcome.reason }, 'callback failed; will retry');
+      }
+    }
+    this.opts.log.error({ url, eventId: event.id, attempts: attempt, reason: lastReason }, 'callback failed on every attempt: dead-lettered');
+    await this.opts.deadLetter({ event, url, reason: lastReason, attempts: attempt });
+    await p.ack();
+    this.#forget(event);
+    this.opts.onOutcome?.({ kind: 'dead-lettered', event, reason: lastReason });
+  }
+
+  /** Waits `ms`, telling the source the event is alive; false when closed meanwhile. */
+  #wait(ms: number, p: PendingEvent): Promise<boolean> {
+    return new Promise((resolve) => {
+      const started = this.#now();
+      const tick = () => {
+        this.#timers.delete(timer);
+        if (this.#closed) return resolve(false);
+        const left = ms - (this.#now() - started);
+        if (left <= 0) return resolve(true);
+        p.keepAlive();
+        timer = setTimeout(tick, Math.min(left, this.#keepAliveMs));
+        this.#timers.add(timer);
+      };
+      let timer = setTimeout(tick, Math.min(ms, this.#keepAliveMs));
+      this.#timers.add(timer);
+    });
+  }
+
+  #forget(event: WebhookEvent): void {
+    this.#firstSeen.delete(event.id);
+  }
+
+  /** Stops delivering; events not acknowledged are redelivered by the source later. */
+  close(): void {
+    this.#closed = true;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+  }
+}
