@@ -122,10 +122,13 @@ export class WebhookDispatcher {
     if (!q.running && !this.#ready.includes(key)) this.#ready.push(key);
     // Start on the next turn, so a batch the source hands over at once is ordered before any of
     // it is sent (redeliveries after a crash can arrive out of order within a batch).
-    this.#pumpScheduled ||= (setImmediate(() => {
-      this.#pumpScheduled = false;
-      this.#pump();
-    }), true);
+    if (!this.#pumpScheduled) {
+      this.#pumpScheduled = true;
+      setImmediate(() => {
+        this.#pumpScheduled = false;
+        this.#pump();
+      });
+    }
   }
 
   #pump(): void {
