@@ -1,1 +1,5 @@
-export {};
+export * from './packet.js';
+export * from './stream-fault.js';
+export * from './stream-demuxer.js';
+export * from './frame-assembler.js';
+export * from './capture-file.js';
