@@ -40,6 +40,8 @@ export class AssembledFrame {
     readonly packets: number,
     /** Stream offset of the frame's first packet. */
     readonly offset: number,
+    /** The device put a HiSilicon header before this audio frame (removed from `data`). */
+    readonly hisilicon: boolean,
   ) {}
 }
 
@@ -211,6 +213,7 @@ export class FrameAssembler {
     let kind: FrameKind;
     let data = body;
     let keyFrame: boolean;
+    let hisilicon = false;
     if (dt <= DataType.B) {
       kind = 'video';
       keyFrame = codec === 'h264' || codec === 'h265' ? isRandomAccess(codec, data) : dt === DataType.I;
@@ -222,6 +225,7 @@ export class FrameAssembler {
       const payload = hisiliconPayload(data);
       if (payload) {
         data = payload;
+        hisilicon = true;
         this.stats.hisiliconHeaders++;
       }
       this.stats.audioFrames++;
@@ -231,7 +235,7 @@ export class FrameAssembler {
       this.stats.passthroughFrames++;
     }
     this.stats.frames++;
-    return new AssembledFrame(first.sim, first.channel, kind, kind === 'passthrough' ? undefined : codec, first.payloadType, dt, keyFrame, first.timestamp, data, first.sequence, packets, first.offset);
+    return new AssembledFrame(first.sim, first.channel, kind, kind === 'passthrough' ? undefined : codec, first.payloadType, dt, keyFrame, first.timestamp, data, first.sequence, packets, first.offset, hisilicon);
   }
 }
 

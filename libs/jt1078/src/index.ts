@@ -5,3 +5,4 @@ export * from './frame-assembler.js';
 export * from './capture-file.js';
 export * from './packet-encoder.js';
 export * from './jt808-commands.js';
+export * from './capture-report.js';

@@ -1,1 +1,3 @@
-export {};
+export * from './capture-replay.js';
+export * from './simulated-device.js';
+export { simulateCommand, parseHostPort, SIMULATE_USAGE } from './simulate-command.js';

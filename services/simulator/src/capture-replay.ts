@@ -1,0 +1,144 @@
+/**
+ * Turns a capture into the packet sequence one simulated device sends: its packets in order,
+ * re-encoded with this device's SIM/channel, continuing sequence numbers, and timestamps that
+ * keep increasing across loops (a looping device looks like one long stream, not a replay).
+ * Pure: the socket side (SimulatedDevice) only writes what `next()` returns, when it says.
+ */
+import {
+  StreamDemuxer,
+  encodePacket,
+  type Jt1078Packet,
+  type Revision,
+  type StreamFault,
+} from '@jt1078/jt1078';
+
+export class ReplayError extends Error {
+  override readonly name = 'ReplayError';
+  readonly kind = 'replay';
+}
+
+/** A gap between two timestamps above this is a device clock jump, not a pause to reproduce. */
+const MAX_PACING_GAP_MS = 1000;
+
+export interface CapturePackets {
+  readonly revision: Revision;
+  readonly packets: readonly Jt1078Packet[];
+  /** Time of each packet relative to the first, in ms, with clock jumps and steps back removed. */
+  readonly times: readonly number[];
+  /** Length of one pass, so the next loop continues one frame interval after the last packet. */
+  readonly durationMs: number;
+  /** Added to device timestamps per loop pass, so they keep increasing across passes. */
+  readonly timestampSpanMs: number;
+  readonly faults: readonly StreamFault[];
+}
+
+/** Demuxes a whole capture once; every device replays the same packets. */
+export function loadCapturePackets(bytes: Uint8Array): CapturePackets {
+  const packets: Jt1078Packet[] = [];
+  const faults: StreamFault[] = [];
+  const demuxer = new StreamDemuxer({ onPacket: (p) => packets.push(p), onFault: (f) => faults.push(f) });
+  demuxer.push(bytes);
+  demuxer.end();
+  if (packets.length === 0 || !demuxer.revision) throw new ReplayError(`no JT1078 packet in the capture (${faults.length} faults)`);
+  const times: number[] = [];
+  let t = 0;
+  let lastTs: number | undefined;
+  let lastStep = 40;
+  for (const p of packets) {
+    if (p.timestamp !== undefined) {
+      if (lastTs !== undefined) {
+        const step = p.timestamp - lastTs;
+        if (step > 0 && step <= MAX_PACING_GAP_MS) {
+          t += step;
+          lastStep = step;
+        } else if (step !== 0) {
+          t += lastStep;
+        }
+      }
+      lastTs = p.timestamp;
+    }
+    times.push(t);
+  }
+  let minTs = Infinity;
+  let maxTs = -Infinity;
+  for (const p of packets) {
+    if (p.timestamp === undefined) continue;
+    minTs = Math.min(minTs, p.timestamp);
+    maxTs = Math.max(maxTs, p.timestamp);
+  }
+  const timestampSpanMs = Number.isFinite(minTs) ? maxTs - minTs + lastStep : 0;
+  return { revision: demuxer.revision, packets, times, durationMs: t + lastStep, timestampSpanMs, faults };
+}
+
+export interface ReplayOptions {
+  readonly sim?: string | undefined;
+  readonly channel?: number | undefined;
+  readonly loop: boolean;
+}
+
+export interface ReplayStep {
+  /** When to send, in ms from the replay's start (before speed is applied). */
+  readonly atMs: number;
+  readonly bytes: Uint8Array;
+}
+
+export class CaptureReplay {
+  #index = 0;
+  #pass = 0;
+  #sequence = 0;
+
+  constructor(
+    private readonly capture: CapturePackets,
+    private readonly opts: ReplayOptions,
+  ) {}
+
+  get passes(): number {
+    return this.#pass;
+  }
+
+  /** The next packet to send, or undefined when a non-looping replay is done. */
+  next(): ReplayStep | undefined {
+    const { packets, times, durationMs } = this.capture;
+    if (this.#index >= packets.length) {
+      if (!this.opts.loop) return undefined;
+      this.#index = 0;
+      this.#pass++;
+    }
+    const i = this.#index++;
+    const p = packets[i]!;
+    const atMs = times[i]! + this.#pass * durationMs;
+    const seq = this.#sequence;
+    this.#sequence = (this.#sequence + 1) & 0xffff;
+    const bytes = encodePacket(
+      {
+        revision: this.capture.revision,
+        marker: p.marker,
+        payloadType: p.payloadType,
+        sequence: seq,
+        sim: this.opts.sim ?? p.sim,
+        channel: this.opts.channel ?? p.channel,
+        dataType: p.dataType,
+        subpackage: p.subpackage,
+        // The device's own timestamps (stalls and steps back included), shifted per pass.
+        timestamp: p.timestamp === undefined ? undefined : p.timestamp + this.#pass * this.capture.timestampSpanMs,
+        lastIFrameInterval: p.lastIFrameInterval,
+        lastFrameInterval: p.lastFrameInterval,
+      },
+      p.body,
+    );
+    return { atMs, bytes };
+  }
+}
+
+/** `count` distinct SIMs from `base`: the same number of digits, counting up. */
+export function deviceSims(base: string, count: number): string[] {
+  if (!/^\d{1,20}$/.test(base)) throw new ReplayError(`SIM '${base}' must be 1 to 20 digits`);
+  const width = base.length;
+  const start = BigInt(base);
+  const limit = 10n ** BigInt(width);
+  return Array.from({ length: count }, (_, i) => {
+    const n = start + BigInt(i);
+    if (n >= limit) throw new ReplayError(`SIM ${base} + ${i} overflows ${width} digits`);
+    return n.toString().padStart(width, '0');
+  });
+}
