@@ -1,0 +1,16 @@
+/** `jt1078 inspect FILE [--json]`: decodes a capture and reports what it holds. */
+import { parseArgs } from 'node:util';
+import { formatCaptureReport, inspectCapture, readCapture } from '@jt1078/jt1078';
+
+export async function inspectCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+  const file = positionals[0];
+  if (!file) {
+    process.stderr.write('Usage: jt1078 inspect FILE [--json]\n');
+    return 2;
+  }
+  const { describeVideo } = await import('@jt1078/media/video');
+  const report = inspectCapture(readCapture(file), { describeVideo });
+  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatCaptureReport(report, file));
+  return 0;
+}
