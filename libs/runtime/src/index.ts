@@ -4,3 +4,4 @@ export * from './metrics/index.js';
 export type * from './bench/index.js';
 export * from './http/index.js';
 export * from './lifecycle/index.js';
+export * from './time/index.js';

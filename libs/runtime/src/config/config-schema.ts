@@ -87,6 +87,18 @@ const cluster = z.strictObject({
     })
     .refine((h) => h.segment_ms >= h.part_ms, 'segment_ms must be >= part_ms')
     .default({ part_ms: 500, segment_ms: 2000 }),
+  /** Limits of an ingest process: every buffer and every wait is bounded. */
+  ingest: z
+    .strictObject({
+      max_connections: z.number().int().min(1).default(5000),
+      /** A connection that sends nothing for this long is closed (a half-open TCP link). */
+      idle_timeout_second: z.number().positive().default(30),
+      /** On SIGTERM, open connections are closed after this grace so devices reconnect elsewhere. */
+      drain_grace_second: z.number().min(0).default(10),
+      /** Registry heartbeat; an entry not renewed within ttl is reaped and its leave emitted. */
+      registry_ttl_second: z.number().min(1).default(15),
+    })
+    .default({ max_connections: 5000, idle_timeout_second: 30, drain_grace_second: 10, registry_ttl_second: 15 }),
   /** The name this process uses in the registry and metrics (Kubernetes: the pod name). */
   pod: z.strictObject({ name: z.string().default('') }).default({ name: '' }),
 });

@@ -1,0 +1,147 @@
+/**
+ * One device connection (a TCP socket, or a UDP peer): bytes → StreamDemuxer → FrameAssembler
+ * → a StreamSession per SIM/channel. A bad device costs only its own connection: faults are
+ * counted and logged in digests, an idle link is closed, and nothing here throws to the server.
+ */
+import { FrameAssembler, StreamDemuxer, type StreamFault } from '@jt1078/jt1078';
+import type { StreamEndpointConfig } from '@jt1078/runtime/config';
+import type { ErrorDigest, Logger } from '@jt1078/runtime/logger';
+import { DebugCapture } from './debug-capture.js';
+import type { EventPublisher, FramePublisher, IngestFrame, StreamKind, StreamNameClaims } from './ingest-ports.js';
+import type { IngestMetrics } from './ingest-metrics.js';
+import { StreamSession } from './stream-session.js';
+
+export interface IngestConnectionDeps {
+  readonly kind: StreamKind;
+  readonly endpoint: StreamEndpointConfig;
+  readonly connectionId: string;
+  readonly remoteAddress: string;
+  readonly pod: string;
+  readonly publisher: FramePublisher;
+  readonly events: EventPublisher;
+  readonly claims: StreamNameClaims;
+  readonly registryTtlMs: number;
+  readonly metrics: IngestMetrics;
+  readonly log: Logger;
+  readonly digest: ErrorDigest;
+  /** Closes the transport (socket.destroy); called once. */
+  readonly closeTransport: (reason: string) => void;
+  readonly onFrame?: (frame: IngestFrame) => void;
+  readonly now?: () => Date;
+  readonly monotonicMs?: () => number;
+}
+
+export class IngestConnection {
+  readonly #demuxer: StreamDemuxer;
+  readonly #assembler: FrameAssembler;
+  readonly #sessions = new Map<string, StreamSession>();
+  readonly #debug: DebugCapture | undefined;
+  readonly #now: () => Date;
+  readonly #mono: () => number;
+  #closing: Promise<void> | undefined;
+  lastActivityMs: number;
+  bytes = 0;
+
+  constructor(private readonly deps: IngestConnectionDeps) {
+    this.#now = deps.now ?? (() => new Date());
+    this.#mono = deps.monotonicMs ?? (() => performance.now());
+    this.lastActivityMs = this.#mono();
+    const onFault = (f: StreamFault) => this.#fault(f);
+    this.#assembler = new FrameAssembler({ onFault });
+    this.#demuxer = new StreamDemuxer({
+      onFault,
+      onPacket: (packet) => {
+        deps.metrics.packets.inc({ kind: deps.kind });
+        const frames = this.#assembler.push(packet);
+        for (const frame of frames) {
+          const key = `${frame.sim}/${frame.channel}`;
+          let session = this.#sessions.get(key);
+          if (!session) {
+            session = this.#openSession(frame.sim, frame.channel);
+            this.#sessions.set(key, session);
+          }
+          session.push(frame);
+        }
+      },
+    });
+    const debug = deps.endpoint.debug;
+    if (debug.enable) {
+      this.#debug = new DebugCapture(debug.dir, `${deps.kind}-${deps.remoteAddress}`, debug.save_time_second, Date.now());
+    }
+  }
+
+  /** Bytes held for incomplete packets and frames (bounded by the demuxer and assembler limits). */
+  get bufferedBytes(): number {
+    return this.#demuxer.bufferedBytes + this.#assembler.bufferedBytes;
+  }
+
+  get streams(): readonly StreamSession[] {
+    return [...this.#sessions.values()];
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.#closing) return;
+    this.lastActivityMs = this.#mono();
+    this.bytes += chunk.length;
+    this.deps.metrics.bytes.inc({ kind: this.deps.kind }, chunk.length);
+    this.#debug?.write(chunk, Date.now());
+    this.#demuxer.push(chunk);
+  }
+
+  #openSession(sim: string, channel: number): StreamSession {
+    const d = this.deps;
+    d.metrics.streams.inc({ kind: d.kind });
+    return new StreamSession({
+      kind: d.kind,
+      prefix: d.endpoint.prefix,
+      sim,
+      channel,
+      connectionId: d.connectionId,
+      pod: d.pod,
+      publisher: d.publisher,
+      events: d.events,
+      claims: d.claims,
+      registryTtlMs: d.registryTtlMs,
+      now: this.#now,
+      monotonicMs: this.#mono,
+      onDrop: (reason) => {
+        d.metrics.drops.inc({ kind: d.kind, reason });
+        d.digest.report(`drop:${reason}:${d.connectionId}`, `frame dropped: ${reason}`, { connectionId: d.connectionId, sim, channel, reason });
+      },
+      onPublished: (frame) => {
+        d.metrics.frames.inc({ kind: d.kind, media: frame.mediaKind });
+        d.onFrame?.(frame);
+      },
+      onError: (err, what) => d.log.error({ err, connectionId: d.connectionId, sim, channel }, what),
+    });
+  }
+
+  #fault(f: StreamFault): void {
+    const d = this.deps;
+    d.metrics.faults.inc({ kind: d.kind, fault: f.kind });
+    d.digest.report(`fault:${f.kind}:${d.connectionId}`, `device stream fault: ${f.kind}`, {
+      connectionId: d.connectionId,
+      remote: d.remoteAddress,
+      offset: f.offset,
+      detail: f.detail,
+      ...(f.sim ? { sim: f.sim, channel: f.channel } : {}),
+    });
+  }
+
+  /** Ends every stream (leave events), closes the transport; safe to call more than once. */
+  close(reason: string): Promise<void> {
+    this.#closing ??= (async () => {
+      const d = this.deps;
+      this.#demuxer.end();
+      this.#assembler.end();
+      d.closeTransport(reason);
+      const nowMs = Date.now();
+      this.#debug?.stop(nowMs);
+      const extra = this.#debug ? { debugFile: this.#debug.file, debugRecordTime: this.#debug.recordedSeconds(nowMs) } : {};
+      d.log.info({ connectionId: d.connectionId, remote: d.remoteAddress, reason, bytes: this.bytes, streams: [...this.#sessions.values()].map((s) => s.name ?? s.baseName) }, 'device connection closed');
+      await Promise.all([...this.#sessions.values()].map((s) => s.end(extra)));
+      d.metrics.streams.dec({ kind: d.kind }, this.#sessions.size);
+    })();
+    return this.#closing;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * What the ingest needs from the bus and the store, declared narrowly here (mediamtx style):
+ * the NATS/JetStream and Redis adapters, and their in-process twins, satisfy these.
+ */
+import type { BusPressure } from './key-frame-gate.js';
+
+export type StreamKind = 'live' | 'playback';
+
+export interface IngestFrame {
+  readonly streamKind: StreamKind;
+  readonly sim: string;
+  readonly channel: number;
+  readonly codec: string;
+  readonly mediaKind: 'video' | 'audio';
+  readonly keyFrame: boolean;
+  /** ms since the stream started (arrival time for live, device time for playback), monotonic. */
+  readonly timestamp: number;
+  /** Frame number within the stream, from 0. */
+  readonly sequence: number;
+  readonly connectionId: string;
+  readonly streamPath: string;
+  readonly data: Uint8Array;
+}
+
+export interface FramePublisher {
+  publishFrame(frame: IngestFrame): void;
+  /** How congested the path to the bus is right now. */
+  pressure(): BusPressure;
+}
+
+export interface IngestEvent {
+  readonly id: string;
+  readonly type: 'realtime' | 'playback';
+  readonly action: 'join' | 'leave';
+  readonly streamKey: string;
+  readonly body: Readonly<Record<string, unknown>>;
+}
+
+export interface EventPublisher {
+  /** Resolves once the event is durable (JetStream ack); rejects when it could not be stored. */
+  publishEvent(event: IngestEvent): Promise<void>;
+}
+
+export interface StreamOwner {
+  readonly pod: string;
+  readonly connectionId: string;
+  readonly sim: string;
+  readonly channel: number;
+  readonly kind: StreamKind;
+  readonly startTime: string;
+  /** The join body, kept so that whoever reaps a dead pod's entry can emit the matching leave. */
+  readonly joinBody: Readonly<Record<string, unknown>>;
+}
+
+export interface StreamNameClaims {
+  /** The name granted: `baseName`, or `baseName-<unix ms>` when it is taken (DESIGN.md). */
+  claim(baseName: string, owner: StreamOwner, ttlMs: number): Promise<string>;
+  renew(name: string, connectionId: string, ttlMs: number): Promise<boolean>;
+  release(name: string, connectionId: string): Promise<void>;
+}

@@ -1,0 +1,191 @@
+/**
+ * The ingest's listeners: TCP (and UDP on the same port) for realtime and for playback. Each
+ * connection gets an IngestConnection; limits are enforced here (connection count, idle links),
+ * and drain() implements SIGTERM: stop accepting, then close every connection after the grace
+ * period so devices reconnect to another pod, with leave events sent for each stream.
+ */
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createServer, type Server, type Socket } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import type { Config, StreamEndpointConfig } from '@jt1078/runtime/config';
+import { ErrorDigest, type Logger } from '@jt1078/runtime/logger';
+import { IngestConnection } from './ingest-connection.js';
+import type { EventPublisher, FramePublisher, IngestFrame, StreamKind, StreamNameClaims } from './ingest-ports.js';
+import type { IngestMetrics } from './ingest-metrics.js';
+
+export interface IngestServerDeps {
+  readonly config: Config;
+  readonly pod: string;
+  readonly publisher: FramePublisher;
+  readonly events: EventPublisher;
+  readonly claims: StreamNameClaims;
+  readonly metrics: IngestMetrics;
+  readonly log: Logger;
+  readonly onFrame?: (frame: IngestFrame) => void;
+}
+
+interface Listener {
+  readonly kind: StreamKind;
+  readonly endpoint: StreamEndpointConfig;
+  tcp?: Server;
+  udp?: UdpSocket;
+}
+
+/** How often idle connections are looked for. */
+const IDLE_SWEEP_MS = 1000;
+
+export function splitAddr(addr: string): { host: string; port: number } {
+  const i = addr.lastIndexOf(':');
+  return { host: addr.slice(0, i) || '0.0.0.0', port: Number(addr.slice(i + 1)) };
+}
+
+export class IngestServer {
+  readonly #connections = new Map<IngestConnection, Listener>();
+  readonly #udpPeers = new Map<string, IngestConnection>();
+  readonly #listeners: Listener[] = [];
+  readonly #digest: ErrorDigest;
+  #sweep: NodeJS.Timeout | undefined;
+  #accepting = true;
+
+  constructor(private readonly deps: IngestServerDeps) {
+    this.#digest = new ErrorDigest(deps.log);
+  }
+
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  /** Bound addresses, once listening (port 0 in tests becomes the real port). */
+  addresses(): Record<StreamKind, { tcp: number; udp: number }> {
+    const out = { live: { tcp: 0, udp: 0 }, playback: { tcp: 0, udp: 0 } };
+    for (const l of this.#listeners) {
+      const t = l.tcp?.address();
+      if (t && typeof t === 'object') out[l.kind].tcp = t.port;
+      if (l.udp) out[l.kind].udp = l.udp.address().port;
+    }
+    return out;
+  }
+
+  async listen(): Promise<void> {
+    const { realtime, playback } = this.deps.config.jt1078;
+    for (const [kind, endpoint] of [['live', realtime], ['playback', playback]] as const) {
+      const listener: Listener = { kind, endpoint };
+      const { host, port } = splitAddr(endpoint.addr);
+      listener.tcp = createServer({ noDelay: true }, (socket) => this.#accept(listener, socket));
+      listener.tcp.on('error', (err) => this.deps.log.error({ err, addr: endpoint.addr }, 'ingest TCP listener error'));
+      await new Promise<void>((resolve, reject) => {
+        listener.tcp!.once('error', reject);
+        listener.tcp!.listen(port, host, () => resolve());
+      });
+      // UDP on the same port: a device that streams over UDP sends whole packets per datagram.
+      const boundPort = (listener.tcp.address() as { port: number }).port;
+      listener.udp = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
+      listener.udp.on('message', (msg, rinfo) => this.#udpMessage(listener, msg, `${rinfo.address}:${rinfo.port}`));
+      listener.udp.on('error', (err) => this.deps.log.error({ err, addr: endpoint.addr }, 'ingest UDP socket error'));
+      await new Promise<void>((resolve, reject) => {
+        listener.udp!.once('error', reject);
+        listener.udp!.bind(boundPort, host, () => resolve());
+      });
+      this.#listeners.push(listener);
+      this.deps.log.info({ kind, addr: `${host}:${boundPort}` }, 'ingest listening (TCP and UDP)');
+    }
+    this.#sweep = setInterval(() => this.#closeIdle(), IDLE_SWEEP_MS);
+    this.#sweep.unref();
+  }
+
+  #newConnection(listener: Listener, remote: string, transport: 'tcp' | 'udp', closeTransport: (reason: string) => void): IngestConnection | undefined {
+    const d = this.deps;
+    if (!this.#accepting) {
+      d.metrics.rejected.inc({ kind: listener.kind, reason: 'draining' });
+      return undefined;
+    }
+    if (this.#connections.size >= d.config.cluster.ingest.max_connections) {
+      d.metrics.rejected.inc({ kind: listener.kind, reason: 'max-connections' });
+      this.#digest.report('max-connections', 'connection refused: max_connections reached', { limit: d.config.cluster.ingest.max_connections, remote });
+      return undefined;
+    }
+    const connection = new IngestConnection({
+      kind: listener.kind,
+      endpoint: listener.endpoint,
+      connectionId: randomUUID(),
+      remoteAddress: remote,
+      pod: d.pod,
+      publisher: d.publisher,
+      events: d.events,
+      claims: d.claims,
+      registryTtlMs: d.config.cluster.ingest.registry_ttl_second * 1000,
+      metrics: d.metrics,
+      log: d.log,
+      digest: this.#digest,
+      closeTransport,
+      ...(d.onFrame ? { onFrame: d.onFrame } : {}),
+    });
+    this.#connections.set(connection, listener);
+    d.metrics.connections.inc({ kind: listener.kind });
+    d.metrics.connectionsTotal.inc({ kind: listener.kind, transport });
+    return connection;
+  }
+
+  #accept(listener: Listener, socket: Socket): void {
+    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    const connection = this.#newConnection(listener, remote, 'tcp', () => socket.destroy());
+    if (!connection) {
+      socket.destroy();
+      return;
+    }
+    socket.on('data', (chunk) => connection.push(chunk));
+    socket.on('error', (err) => this.#digest.report(`socket:${remote}`, 'device socket error', { remote, err: err.message }));
+    socket.on('close', () => void this.#finish(listener, connection, 'device closed the connection'));
+  }
+
+  #udpMessage(listener: Listener, msg: Buffer, remote: string): void {
+    const key = `${listener.kind}/${remote}`;
+    let connection = this.#udpPeers.get(key);
+    if (!connection) {
+      connection = this.#newConnection(listener, remote, 'udp', () => this.#udpPeers.delete(key));
+      if (!connection) return;
+      this.#udpPeers.set(key, connection);
+    }
+    connection.push(msg);
+  }
+
+  async #finish(listener: Listener, connection: IngestConnection, reason: string): Promise<void> {
+    if (!this.#connections.delete(connection)) return;
+    this.deps.metrics.connections.dec({ kind: listener.kind });
+    this.deps.metrics.closed.inc({ kind: listener.kind, reason: reason.split(' ')[0] ?? reason });
+    await connection.close(reason);
+  }
+
+  #closeIdle(): void {
+    const limitMs = this.deps.config.cluster.ingest.idle_timeout_second * 1000;
+    const now = performance.now();
+    for (const [connection, listener] of this.#connections) {
+      if (now - connection.lastActivityMs > limitMs) void this.#finish(listener, connection, 'idle timeout');
+    }
+  }
+
+  /** SIGTERM: stop accepting now, close every connection after `graceMs`, leave events included. */
+  async drain(graceMs: number): Promise<void> {
+    this.#accepting = false;
+    for (const l of this.#listeners) l.tcp?.close();
+    if (graceMs > 0 && this.#connections.size > 0) await new Promise((r) => setTimeout(r, graceMs));
+    await this.close('draining');
+  }
+
+  async close(reason = 'shutting down'): Promise<void> {
+    this.#accepting = false;
+    clearInterval(this.#sweep);
+    for (const l of this.#listeners) {
+      l.tcp?.close();
+      try {
+        l.udp?.close();
+      } catch {
+        /* already closed */
+      }
+    }
+    await Promise.all([...this.#connections].map(([c, l]) => this.#finish(l, c, reason)));
+    this.#connections.clear();
+    this.#udpPeers.clear();
+    this.#digest.close();
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * One stream (SIM + channel) on one device connection: claims its name, emits join, stamps and
+ * numbers frames, gates them by bus pressure, and emits leave when it ends. Frames that arrive
+ * while the name is being claimed wait in a bounded queue.
+ */
+import { formatCallbackTime } from '@jt1078/runtime/time';
+import type { AssembledFrame } from '@jt1078/jt1078';
+import { KeyFrameGate, type DropReason } from './key-frame-gate.js';
+import type { EventPublisher, FramePublisher, IngestFrame, StreamKind, StreamNameClaims } from './ingest-ports.js';
+import { StreamClock } from './stream-clock.js';
+
+/** Frames held while the registry answers; at 25 fps + audio, about 5 s. */
+export const MAX_FRAMES_BEFORE_CLAIM = 400;
+
+export interface StreamSessionDeps {
+  readonly kind: StreamKind;
+  readonly prefix: string;
+  readonly sim: string;
+  readonly channel: number;
+  readonly connectionId: string;
+  readonly pod: string;
+  readonly publisher: FramePublisher;
+  readonly events: EventPublisher;
+  readonly claims: StreamNameClaims;
+  readonly registryTtlMs: number;
+  readonly now: () => Date;
+  readonly monotonicMs: () => number;
+  readonly onDrop: (reason: DropReason | 'claim-queue-full' | 'no-codec', frame: AssembledFrame) => void;
+  readonly onPublished: (frame: IngestFrame) => void;
+  readonly onError: (err: unknown, what: string) => void;
+}
+
+export class StreamSession {
+  readonly baseName: string;
+  readonly startedAt: Date;
+  name: string | undefined;
+  #sequence = 0;
+  readonly #clock: StreamClock;
+  readonly #gate = new KeyFrameGate();
+  #pending: AssembledFrame[] | undefined = [];
+  readonly #claimed: Promise<void>;
+  #joinBody: Record<string, unknown> | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #ended = false;
+
+  constructor(private readonly deps: StreamSessionDeps) {
+    this.baseName = `${deps.prefix}-${deps.sim}-${deps.channel}`;
+    this.startedAt = deps.now();
+    this.#clock = new StreamClock(deps.kind === 'live' ? 'arrival' : 'device', deps.monotonicMs());
+    this.#claimed = this.#claim();
+  }
+
+  get framesPublished(): number {
+    return this.#sequence;
+  }
+
+  get clockCorrections(): number {
+    return this.#clock.corrections;
+  }
+
+  async #claim(): Promise<void> {
+    const d = this.deps;
+    const startTime = formatCallbackTime(this.startedAt);
+    const provisional = { streamPath: this.baseName, sim: d.sim, channel: d.channel, startTime };
+    try {
+      this.name = await d.claims.claim(this.baseName, { pod: d.pod, connectionId: d.connectionId, sim: d.sim, channel: d.channel, kind: d.kind, startTime, joinBody: provisional }, d.registryTtlMs);
+    } catch (err) {
+      // The registry is down: publish under the base name rather than lose the stream; the
+      // duplicate-name rule cannot be applied, which is logged.
+      d.onError(err, 'stream registry claim failed; publishing under the base name');
+      this.name = this.baseName;
+    }
+    this.#joinBody = { ...provisional, streamPath: this.name };
+    this.#heartbeat = setInterval(() => {
+      void d.claims.renew(this.name!, d.connectionId, d.registryTtlMs).then(
+        (owned) => owned || d.onError(new Error(`lost ownership of ${this.name}`), 'registry renew'),
+        (err) => d.onError(err, 'registry renew failed'),
+      );
+    }, Math.max(1000, d.registryTtlMs / 3));
+    this.#heartbeat.unref();
+    await this.#publishEvent('join', this.#joinBody);
+    const queued = this.#pending ?? [];
+    this.#pending = undefined;
+    if (!this.#ended) for (const f of queued) this.#publish(f);
+  }
+
+  async #publishEvent(action: 'join' | 'leave', body: Record<string, unknown>): Promise<void> {
+    const d = this.deps;
+    try {
+      await d.events.publishEvent({
+        id: `${d.connectionId}.${d.sim}.${d.channel}.${action}`,
+        type: d.kind === 'live' ? 'realtime' : 'playback',
+        action,
+        streamKey: this.name ?? this.baseName,
+        body,
+      });
+    } catch (err) {
+      d.onError(err, `${action} event could not be stored`);
+    }
+  }
+
+  push(frame: AssembledFrame): void {
+    if (this.#ended) return;
+    if (this.#pending) {
+      if (this.#pending.length >= MAX_FRAMES_BEFORE_CLAIM) {
+        this.deps.onDrop('claim-queue-full', frame);
+        return;
+      }
+      this.#pending.push(frame);
+      return;
+    }
+    this.#publish(frame);
+  }
+
+  #publish(frame: AssembledFrame): void {
+    const d = this.deps;
+    if (!frame.codec || frame.kind === 'passthrough') {
+      d.onDrop('no-codec', frame);
+      return;
+    }
+    const mediaKind = frame.kind;
+    const dropped = this.#gate.admit({ mediaKind, keyFrame: frame.keyFrame }, d.publisher.pressure());
+    if (dropped) {
+      d.onDrop(dropped, frame);
+      return;
+    }
+    const out: IngestFrame = {
+      streamKind: d.kind,
+      sim: d.sim,
+      channel: d.channel,
+      codec: frame.codec,
+      mediaKind,
+      keyFrame: frame.keyFrame,
+      timestamp: this.#clock.stamp(mediaKind, frame.timestamp, d.monotonicMs()),
+      sequence: this.#sequence++,
+      connectionId: d.connectionId,
+      streamPath: this.name!,
+      data: frame.data,
+    };
+    d.publisher.publishFrame(out);
+    d.onPublished(out);
+  }
+
+  /** Ends the stream: the leave event (with `extra`, e.g. debug capture fields) and the release. */
+  async end(extra: Record<string, unknown> = {}): Promise<void> {
+    if (this.#ended) return;
+    this.#ended = true;
+    clearInterval(this.#heartbeat);
+    await this.#claimed;
+    const d = this.deps;
+    await this.#publishEvent('leave', { ...this.#joinBody, endTime: formatCallbackTime(d.now()), ...extra });
+    try {
+      await d.claims.release(this.name!, d.connectionId);
+    } catch (err) {
+      d.onError(err, 'registry release failed (the entry expires by itself)');
+    }
+  }
+}
