@@ -120,6 +120,11 @@ export class FrameAssembler {
     switch (packet.subpackage) {
       case Subpackage.atomic:
         if (open) this.#drop(slots, cls, FaultKind.incompleteFrame, packet, 'an atomic packet arrived while a frame was open');
+        if (packet.body.length === 0) {
+          this.stats.droppedFrames++;
+          this.#fault(FaultKind.emptyFrame, packet, `atomic packet ${packet.sequence} has an empty body`);
+          break;
+        }
         out.push(this.#frame(packet, packet.body, 1));
         break;
       case Subpackage.first:
@@ -140,6 +145,11 @@ export class FrameAssembler {
         }
         if (packet.subpackage === Subpackage.last) {
           slots.open[cls] = undefined;
+          if (open.size === 0) {
+            this.stats.droppedFrames++;
+            this.#fault(FaultKind.emptyFrame, packet, `frame ending at packet ${packet.sequence} has no bytes`);
+            break;
+          }
           out.push(this.#frame(open.first, concat(open.parts, open.size), open.parts.length));
         }
       }

@@ -121,8 +121,16 @@ export class PacketEncoder {
     return this.#sequence;
   }
 
-  /** The packets of one frame, in order. */
+  /** The packets of one frame, in order, numbered as they are made. */
   encode(frame: EncoderFrame): Uint8Array[] {
+    return this.packetize(frame).map((plan) => this.emit(plan));
+  }
+
+  /**
+   * Splits a frame into packet plans without numbering them, so a caller can interleave the
+   * plans of several frames (audio between video subpackages) and number them in send order.
+   */
+  packetize(frame: EncoderFrame): PacketPlan[] {
     let data = frame.data;
     if (this.#hisilicon && frame.dataType === DataType.audio) {
       if (data.length % 2 !== 0 || data.length / 2 > 255) throw new EncodeError(`HiSilicon header cannot describe ${data.length} audio bytes`);
@@ -132,32 +140,48 @@ export class PacketEncoder {
       data = withHeader;
     }
     const count = Math.max(1, Math.ceil(data.length / this.#maxBody));
-    const packets: Uint8Array[] = [];
+    const plans: PacketPlan[] = [];
     for (let i = 0; i < count; i++) {
       const subpackage = count === 1 ? Subpackage.atomic : i === 0 ? Subpackage.first : i === count - 1 ? Subpackage.last : Subpackage.middle;
-      const body = data.subarray(i * this.#maxBody, Math.min(data.length, (i + 1) * this.#maxBody));
-      packets.push(
-        encodePacket(
-          {
-            revision: this.revision,
-            marker: i === count - 1,
-            payloadType: frame.payloadType,
-            sequence: this.#sequence,
-            sim: this.sim,
-            channel: frame.channel,
-            dataType: frame.dataType,
-            subpackage,
-            timestamp: frame.timestamp,
-            lastIFrameInterval: frame.lastIFrameInterval,
-            lastFrameInterval: frame.lastFrameInterval,
-          },
-          body,
-        ),
-      );
-      this.#sequence = (this.#sequence + 1) & 0xffff;
+      plans.push({
+        frame,
+        subpackage,
+        marker: i === count - 1,
+        body: data.subarray(i * this.#maxBody, Math.min(data.length, (i + 1) * this.#maxBody)),
+      });
     }
-    return packets;
+    return plans;
   }
+
+  /** Encodes one planned packet with the next sequence number. */
+  emit(plan: PacketPlan): Uint8Array {
+    const f = plan.frame;
+    const bytes = encodePacket(
+      {
+        revision: this.revision,
+        marker: plan.marker,
+        payloadType: f.payloadType,
+        sequence: this.#sequence,
+        sim: this.sim,
+        channel: f.channel,
+        dataType: f.dataType,
+        subpackage: plan.subpackage,
+        timestamp: f.timestamp,
+        lastIFrameInterval: f.lastIFrameInterval,
+        lastFrameInterval: f.lastFrameInterval,
+      },
+      plan.body,
+    );
+    this.#sequence = (this.#sequence + 1) & 0xffff;
+    return bytes;
+  }
+}
+
+export interface PacketPlan {
+  readonly frame: EncoderFrame;
+  readonly subpackage: number;
+  readonly marker: boolean;
+  readonly body: Uint8Array;
 }
 
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {

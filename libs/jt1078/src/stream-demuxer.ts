@@ -405,6 +405,19 @@ export function findMagic(buf: Uint8Array, from: number): number {
   }
 }
 
+const VIDEO_PAYLOAD_TYPES = new Set([98, 99, 100, 101]);
+const AUDIO_PAYLOAD_TYPES = new Set([2, 6, 7, 8, 19, 25, 26]);
+
+/**
+ * A reading whose data type contradicts the payload type (an audio codec on a video packet) is
+ * the wrong revision: the data-type byte it read was really a SIM byte. Unknown types are let be.
+ */
+function payloadTypeFits(pt: number, dataType: number): boolean {
+  if (dataType <= DataType.B) return !AUDIO_PAYLOAD_TYPES.has(pt);
+  if (dataType === DataType.audio) return !VIDEO_PAYLOAD_TYPES.has(pt);
+  return true;
+}
+
 /**
  * Which revision's reading of the packet at `p` lands on the next magic (JT/T 1078 does not
  * signal it): '2016' | '2019', 'wait' for more bytes, or 'none' when neither can be a packet.
@@ -420,6 +433,7 @@ function detectAt(buf: Uint8Array, p: number, ended: boolean): Revision | 'wait'
     const dt = buf[p + dto]! >> 4;
     const sp = buf[p + dto]! & 0x0f;
     if (buf[p + 4]! >> 6 !== 2 || dt > DataType.passthrough || sp > 3) continue;
+    if (!payloadTypeFits(buf[p + 5]! & 0x7f, dt)) continue;
     const hl = headerLength(rev, dt);
     if (p + hl > buf.length) {
       waiting = true;

@@ -19,6 +19,8 @@ export const FaultKind = {
   missingFirst: 'missing-first',
   /** A first subpackage (or an atomic one) while another frame of that type was open. */
   incompleteFrame: 'incomplete-frame',
+  /** A frame with no bytes at all: nothing to decode, so it is not passed on. */
+  emptyFrame: 'empty-frame',
   /** A frame above MAX_FRAME_BYTES. */
   frameTooLarge: 'frame-too-large',
 } as const;

@@ -9,8 +9,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
     process.stderr.write('Usage: jt1078 inspect FILE [--json]\n');
     return 2;
   }
-  const { describeVideo } = await import('@jt1078/media/video');
-  const report = inspectCapture(readCapture(file), { describeVideo });
+  const report = inspectCapture(readCapture(file));
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatCaptureReport(report, file));
   return 0;
 }
