@@ -9,6 +9,7 @@
  * together with a hole in it. Frames not open at the gap are unaffected.
  */
 import { isRandomAccess, type CodecName } from '@jt1078/media';
+import { allocBytes } from './byte-slab.js';
 import { DataType, Subpackage, type Jt1078Packet } from './packet.js';
 import { FaultKind, emptyFaultCounts, type FaultCounts, type StreamFault } from './stream-fault.js';
 
@@ -101,6 +102,9 @@ export class FrameAssembler {
   readonly #streams = new Map<string, StreamSlots[]>();
   readonly #onFault: ((fault: StreamFault) => void) | undefined;
   readonly #out: AssembledFrame[] = [];
+  #lastSim = '';
+  #lastChannel = -1;
+  #lastSlots: StreamSlots | undefined;
 
   constructor(opts: { onFault?: (fault: StreamFault) => void } = {}) {
     this.#onFault = opts.onFault;
@@ -180,6 +184,16 @@ export class FrameAssembler {
   }
 
   #slotsFor(packet: Jt1078Packet): StreamSlots {
+    // Nearly every packet belongs to the same stream as the one before it.
+    if (packet.sim === this.#lastSim && packet.channel === this.#lastChannel) return this.#lastSlots!;
+    const slots = this.#lookupSlots(packet);
+    this.#lastSim = packet.sim;
+    this.#lastChannel = packet.channel;
+    this.#lastSlots = slots;
+    return slots;
+  }
+
+  #lookupSlots(packet: Jt1078Packet): StreamSlots {
     let perChannel = this.#streams.get(packet.sim);
     if (!perChannel) {
       perChannel = [];
@@ -250,7 +264,7 @@ export class FrameAssembler {
 }
 
 function concat(parts: readonly Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
+  const out = allocBytes(size);
   let o = 0;
   for (const p of parts) {
     out.set(p, o);

@@ -5,6 +5,7 @@
  * next `01cd` and counted; nothing is buffered beyond one packet (MAX_BODY_BYTES), or
  * DETECT_LIMIT_BYTES while the revision is still unknown. Faults are reported, never thrown.
  */
+import { allocBytes } from './byte-slab.js';
 import {
   DataType,
   Jt1078Packet,
@@ -17,6 +18,10 @@ import { FaultKind, emptyFaultCounts, type FaultCounts, type StreamFault } from 
 
 /** The revision must show itself within this many bytes, or the connection is not JT1078. */
 export const DETECT_LIMIT_BYTES = 128 * 1024;
+
+/** 1 for each payload type table 12 lists: a table lookup on the hot path. */
+const KNOWN_PAYLOAD_TYPE = new Uint8Array(128);
+for (const pt of Object.keys(PAYLOAD_TYPES)) KNOWN_PAYLOAD_TYPE[Number(pt)] = 1;
 
 /** Largest header (2019 video: 34 bytes). */
 const MAX_HEADER_BYTES = 34;
@@ -39,6 +44,8 @@ export class StreamDemuxer {
   readonly stats: DemuxerStats = { packets: 0, bytes: 0, skippedBytes: 0, faults: emptyFaultCounts() };
   #revision: Revision | undefined;
   #dataTypeOffset = 15;
+  /** Header length by data type for this connection's revision (a lookup on the hot path). */
+  readonly #headerLengths = new Uint8Array(16);
 
   /** Stream offset of the next byte to arrive. */
   #total = 0;
@@ -91,7 +98,9 @@ export class StreamDemuxer {
     return this.#detectLength + this.#headerLength + (this.#body ? this.#bodyFilled : 0);
   }
 
-  push(chunk: Uint8Array): void {
+  push(input: Uint8Array): void {
+    // A plain Uint8Array view: subarray() on it is cheaper than on a Buffer (no species lookup).
+    const chunk = input.constructor === Uint8Array ? input : new Uint8Array(input.buffer, input.byteOffset, input.length);
     const base = this.#total;
     this.#total += chunk.length;
     this.stats.bytes += chunk.length;
@@ -120,6 +129,7 @@ export class StreamDemuxer {
   #setRevision(revision: Revision): void {
     this.#revision = revision;
     this.#dataTypeOffset = revision === '2019' ? 19 : 15;
+    for (let dt = 0; dt < 16; dt++) this.#headerLengths[dt] = headerLength(revision, dt);
   }
 
   #fault(kind: FaultKind, offset: number, detail: string): void {
@@ -181,7 +191,7 @@ export class StreamDemuxer {
       this.#lastFrame = undefined;
     }
     this.#packetOffset = offset;
-    if (PAYLOAD_TYPES[this.#payloadType] === undefined && dt !== DataType.passthrough) {
+    if (KNOWN_PAYLOAD_TYPE[this.#payloadType] === 0 && dt !== DataType.passthrough) {
       this.#fault(FaultKind.unknownPayloadType, offset, `payload type ${this.#payloadType} is not in JT/T 1078 table 12`);
     }
     return bodyLength;
@@ -244,12 +254,12 @@ export class StreamDemuxer {
   #scan(buf: Uint8Array, from: number, base: number): number {
     const len = buf.length;
     const dto = this.#dataTypeOffset;
-    const rev = this.#revision!;
+    const lengths = this.#headerLengths;
     let pos = from;
     while (pos < len) {
       if (buf[pos] === 0x30 && pos + 3 < len && buf[pos + 1] === 0x31 && buf[pos + 2] === 0x63 && buf[pos + 3] === 0x64) {
         if (pos + dto >= len) return this.#startHeader(buf, pos, base);
-        const hl = headerLength(rev, buf[pos + dto]! >> 4);
+        const hl = lengths[buf[pos + dto]! >> 4]!;
         if (pos + hl > len) return this.#startHeader(buf, pos, base);
         const bodyLength = this.#readHeader(buf, pos, hl, base + pos);
         if (bodyLength < 0) {
@@ -266,7 +276,7 @@ export class StreamDemuxer {
           pos = end;
           continue;
         }
-        this.#body = new Uint8Array(bodyLength);
+        this.#body = allocBytes(bodyLength);
         this.#body.set(buf.subarray(start, len));
         this.#bodyFilled = len - start;
         return len;
@@ -331,7 +341,7 @@ export class StreamDemuxer {
       this.#emit(buf.subarray(pos, pos + bodyLength));
       return pos + bodyLength;
     }
-    this.#body = new Uint8Array(bodyLength);
+    this.#body = allocBytes(bodyLength);
     this.#body.set(buf.subarray(pos), 0);
     this.#bodyFilled = available;
     return buf.length;

@@ -63,16 +63,32 @@ export function h265NalType(unit: Uint8Array): number {
 }
 
 /**
- * True when the access unit can start decoding: an IDR slice in H.264 (type 5),
- * an IRAP picture in H.265 (types 16..23: BLA, IDR, CRA).
+ * True when the access unit can start decoding: an IDR slice in H.264 (type 5), an IRAP
+ * picture in H.265 (types 16..23: BLA, IDR, CRA). Every slice of a picture has the same type,
+ * so the first VCL NAL unit decides (H.264 §7.4.1.2.4, H.265 §7.4.2.4.4): the scan stops there
+ * instead of reading a whole frame.
  */
 export function isRandomAccess(codec: 'h264' | 'h265', accessUnit: Uint8Array): boolean {
-  for (const unit of splitAnnexB(accessUnit)) {
-    if (codec === 'h264') {
-      if (h264NalType(unit) === 5) return true;
+  const n = accessUnit.length;
+  let i = 0;
+  while (i + 3 < n) {
+    const b2 = accessUnit[i + 2]!;
+    if (b2 > 1) {
+      i += 3;
+      continue;
+    }
+    if (b2 === 1 && accessUnit[i] === 0 && accessUnit[i + 1] === 0) {
+      const header = accessUnit[i + 3]!;
+      if (codec === 'h264') {
+        const t = header & 0x1f;
+        if (t >= 1 && t <= 5) return t === 5;
+      } else {
+        const t = (header >> 1) & 0x3f;
+        if (t <= 31) return t >= 16 && t <= 23;
+      }
+      i += 3;
     } else {
-      const t = h265NalType(unit);
-      if (t >= 16 && t <= 23) return true;
+      i++;
     }
   }
   return false;

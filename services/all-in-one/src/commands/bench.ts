@@ -8,7 +8,9 @@ import { parseArgs } from 'node:util';
 import type { BenchGroup, BenchResult } from '@jt1078/runtime/bench';
 
 /** Loaded lazily so one group's dependencies never slow another's start. */
-const GROUP_LOADERS: ReadonlyArray<() => Promise<readonly BenchGroup[]>> = [];
+const GROUP_LOADERS: ReadonlyArray<() => Promise<readonly BenchGroup[]>> = [
+  async () => (await import('@jt1078/jt1078/bench')).demuxBenchGroups,
+];
 
 export function machineInfo() {
   const cpus = os.cpus();
