@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -9,10 +9,9 @@ import { FrameAssembler, type AssembledFrame } from './frame-assembler.js';
 import { MAX_BODY_BYTES } from './packet.js';
 import { DETECT_LIMIT_BYTES, StreamDemuxer } from './stream-demuxer.js';
 import type { StreamFault } from './stream-fault.js';
-import { G711_CAPTURE, H264_CAPTURE, SHARED_TESTDATA } from './testdata/generate-captures.js';
+import { G711_CAPTURE, H264_CAPTURE, sharedTestdataAvailable } from './testdata/generate-captures.js';
 
-const haveShared = existsSync(SHARED_TESTDATA);
-if (!haveShared) console.warn(`skipping real-capture tests: ${SHARED_TESTDATA} is absent (a user's checkout; CI always has it)`);
+const haveShared = sharedTestdataAvailable();
 
 interface Run {
   frames: AssembledFrame[];

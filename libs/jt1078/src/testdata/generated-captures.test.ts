@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inspectCapture } from '../capture-report.js';
-import { GENERATED_CAPTURES, OWN_TESTDATA, SHARED_TESTDATA, SIM_2019, framesOf } from './generate-captures.js';
+import { GENERATED_CAPTURES, OWN_TESTDATA, SIM_2019, framesOf, sharedTestdataAvailable } from './generate-captures.js';
 
-describe.runIf(existsSync(SHARED_TESTDATA))('the project-made captures in testdata/jt1078', () => {
+describe.runIf(sharedTestdataAvailable())('the project-made captures in testdata/jt1078', () => {
   it('are what the generator makes, byte for byte (deterministic, committed)', () => {
     for (const [name, make] of Object.entries(GENERATED_CAPTURES)) {
       expect(Buffer.compare(make(), readFileSync(path.join(OWN_TESTDATA, name))), name).toBe(0);
