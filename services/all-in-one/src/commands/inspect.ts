@@ -1,6 +1,7 @@
 /** `jt1078 inspect FILE [--json]`: decodes a capture and reports what it holds. */
 import { parseArgs } from 'node:util';
 import { formatCaptureReport, inspectCapture, readCapture } from '@jt1078/jt1078';
+import { describeVideo } from '@jt1078/media/video';
 
 export async function inspectCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
@@ -9,7 +10,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
     process.stderr.write('Usage: jt1078 inspect FILE [--json]\n');
     return 2;
   }
-  const report = inspectCapture(readCapture(file));
+  const report = inspectCapture(readCapture(file), { describeVideo });
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatCaptureReport(report, file));
   return 0;
 }
