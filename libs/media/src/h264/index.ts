@@ -158,7 +158,7 @@ export function writeAvcConfig(config: AvcConfig): Uint8Array {
     out[o++] = 0xfc | sps.chromaFormatIdc;
     out[o++] = 0xf8 | (sps.bitDepthLuma - 8);
     out[o++] = 0xf8 | (sps.bitDepthChroma - 8);
-    out[o++] = 0;
+    out[o] = 0; // numOfSequenceParameterSetExt
   }
   return out;
 }
