@@ -1,0 +1,98 @@
+/**
+ * The bridge from device audio to muxer-ready audio: G.711 A/µ and IMA ADPCM are decoded and
+ * re-encoded as Opus (browsers play it in fMP4; they do not play G.711 there), AAC is passed
+ * through. Output time is counted in samples, so it is monotonic whatever the device's
+ * timestamps do; a device timestamp far ahead of the sample clock (audio lost upstream) moves
+ * the clock forward, counted as a resync, so audio stays with its video.
+ */
+import { audioSpecificConfig, parseAdts } from '../aac/index.js';
+import { decodeDvi4 } from '../adpcm/index.js';
+import type { AudioCodec } from '../codec/index.js';
+import { decodeAlaw, decodeUlaw } from '../g711/index.js';
+import { OPUS_CLOCK_RATE, OPUS_PRE_SKIP, OpusFrameEncoder } from '../opus/index.js';
+
+export class AudioCodecUnsupported extends Error {
+  override readonly name = 'AudioCodecUnsupported';
+  readonly kind = 'audio-codec-unsupported';
+  constructor(readonly codec: string) {
+    super(`audio codec ${codec} cannot be packaged (supported: g711a, g711u, adpcm, aac)`);
+  }
+}
+
+/** A device timestamp this far ahead of the sample clock means audio was lost: jump forward. */
+export const AUDIO_RESYNC_MS = 1000;
+
+export interface MuxAudioTrack {
+  readonly codec: 'opus' | 'aac';
+  readonly sampleRate: number;
+  readonly channels: number;
+  /** Opus: pre-skip in 48 kHz samples. */
+  readonly preSkip?: number;
+  /** AAC: the AudioSpecificConfig. */
+  readonly audioSpecificConfig?: Uint8Array;
+}
+
+export interface MuxAudioSample {
+  readonly data: Uint8Array;
+  /** Decode time in the track's timescale (its sample rate), from the stream's start. */
+  readonly time: number;
+  readonly duration: number;
+}
+
+export function canTranscode(codec: string): codec is 'g711a' | 'g711u' | 'adpcm' | 'aac' {
+  return codec === 'g711a' || codec === 'g711u' || codec === 'adpcm' || codec === 'aac';
+}
+
+export class AudioTranscoder {
+  #opus: OpusFrameEncoder | undefined;
+  #track: MuxAudioTrack | undefined;
+  /** Track time (timescale units) of the next output sample, and the device ms it corresponds to. */
+  #originMs: number | undefined;
+  #offset = 0;
+  #inputSamples = 0;
+  resyncs = 0;
+
+  constructor(readonly codec: AudioCodec) {
+    if (!canTranscode(codec)) throw new AudioCodecUnsupported(codec);
+  }
+
+  /** Known once the first frame has been seen. */
+  get track(): MuxAudioTrack | undefined {
+    return this.#track;
+  }
+
+  push(frame: { readonly data: Uint8Array; readonly timestamp: number }): MuxAudioSample[] {
+    if (this.codec === 'aac') return this.#pushAac(frame);
+    const pcm = this.codec === 'g711a' ? decodeAlaw(frame.data) : this.codec === 'g711u' ? decodeUlaw(frame.data) : decodeDvi4(frame.data);
+    this.#opus ??= new OpusFrameEncoder(8000);
+    this.#track ??= { codec: 'opus', sampleRate: OPUS_CLOCK_RATE, channels: 1, preSkip: OPUS_PRE_SKIP };
+    this.#anchor(frame.timestamp, 8000);
+    this.#inputSamples += pcm.length;
+    return this.#opus.push(pcm).map((p) => ({ data: p.data, time: p.time48k + this.#offset, duration: p.duration48k }));
+  }
+
+  #pushAac(frame: { readonly data: Uint8Array; readonly timestamp: number }): MuxAudioSample[] {
+    const frames = parseAdts(frame.data);
+    const first = frames[0];
+    if (!first) return [];
+    this.#track ??= { codec: 'aac', sampleRate: first.sampleRate, channels: first.channelConfig, audioSpecificConfig: audioSpecificConfig(first) };
+    this.#anchor(frame.timestamp, first.sampleRate);
+    return frames.map((f) => {
+      const time = this.#inputSamples + this.#offset;
+      this.#inputSamples += 1024; // AAC-LC: 1024 samples per frame
+      return { data: f.payload, time, duration: 1024 };
+    });
+  }
+
+  /** Moves the sample clock forward when the device says much more time has passed. */
+  #anchor(timestampMs: number, inputRate: number): void {
+    this.#originMs ??= timestampMs;
+    const scale = (this.#track?.sampleRate ?? inputRate) / inputRate;
+    const clockMs = (this.#inputSamples * 1000) / inputRate + (this.#offset / scale) * (1000 / inputRate);
+    const deviceMs = timestampMs - this.#originMs;
+    if (deviceMs - clockMs > AUDIO_RESYNC_MS) {
+      this.#offset += Math.round(((deviceMs - clockMs) * inputRate) / 1000) * scale;
+      this.resyncs++;
+    }
+  }
+}
