@@ -6,6 +6,7 @@ Usage: jt1078 <command> [options]
 
 Commands:
   inspect FILE [--json]              decode a capture (binary or hex text) and report what it holds
+  package FILE --out DIR             a capture to an fMP4 HLS directory, with the packager's muxer
   simulate --file F --addr HOST:PORT [--loop] [--speed X] [--sim S] [--channel C] [--devices N] [--udp]
                                      replay a capture as one or many devices, paced by its timestamps
   bench [--json FILE] [--only G]     run the benchmark suite (--list shows the groups, --quick a short run)
@@ -17,6 +18,7 @@ type Command = (argv: string[]) => Promise<number>;
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   bench: async () => (await import('./commands/bench.js')).benchCommand,
   inspect: async () => (await import('./commands/inspect.js')).inspectCommand,
+  package: async () => (await import('./commands/package.js')).packageCommand,
   simulate: async () => (await import('@jt1078/svc-simulator')).simulateCommand,
 };
 

@@ -106,7 +106,7 @@ describe('AudioTranscoder', () => {
     for (let i = 0; i < 50; i++) out.push(...t.push({ data: frame, timestamp: 1000 + i * 20 }));
     // 3 s of lost audio, then the device carries on.
     for (let i = 0; i < 10; i++) out.push(...t.push({ data: frame, timestamp: 5000 + i * 20 }));
-    expect(t.track).toEqual({ codec: 'opus', sampleRate: 48000, channels: 1, preSkip: OPUS_PRE_SKIP });
+    expect(t.track).toEqual({ codec: 'opus', sampleRate: 48000, channels: 1, preSkip: OPUS_PRE_SKIP, inputSampleRate: 8000 });
     expect(out).toHaveLength(60);
     expect(t.resyncs).toBe(1);
     for (let i = 1; i < out.length; i++) expect(out[i]!.time).toBeGreaterThan(out[i - 1]!.time);

@@ -28,6 +28,8 @@ export interface MuxAudioTrack {
   readonly channels: number;
   /** Opus: pre-skip in 48 kHz samples. */
   readonly preSkip?: number;
+  /** Opus: the rate before encoding. */
+  readonly inputSampleRate?: number;
   /** AAC: the AudioSpecificConfig. */
   readonly audioSpecificConfig?: Uint8Array;
 }
@@ -65,7 +67,7 @@ export class AudioTranscoder {
     if (this.codec === 'aac') return this.#pushAac(frame);
     const pcm = this.codec === 'g711a' ? decodeAlaw(frame.data) : this.codec === 'g711u' ? decodeUlaw(frame.data) : decodeDvi4(frame.data);
     this.#opus ??= new OpusFrameEncoder(8000);
-    this.#track ??= { codec: 'opus', sampleRate: OPUS_CLOCK_RATE, channels: 1, preSkip: OPUS_PRE_SKIP };
+    this.#track ??= { codec: 'opus', sampleRate: OPUS_CLOCK_RATE, channels: 1, preSkip: OPUS_PRE_SKIP, inputSampleRate: 8000 };
     this.#anchor(frame.timestamp, 8000);
     this.#inputSamples += pcm.length;
     return this.#opus.push(pcm).map((p) => ({ data: p.data, time: p.time48k + this.#offset, duration: p.duration48k }));

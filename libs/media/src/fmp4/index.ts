@@ -1,0 +1,214 @@
+/**
+ * Fragmented MP4 (ISO/IEC 14496-12) for one video and one audio track: the init segment and
+ * moof+mdat fragments. Every box is built by `box()`; the output depends only on the input, so
+ * the same frames give the same bytes on every packager replica.
+ */
+
+export type Bytes = Uint8Array;
+
+const enc = new TextEncoder();
+
+function u32(v: number): Bytes {
+  return new Uint8Array([(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff]);
+}
+
+function u16(v: number): Bytes {
+  return new Uint8Array([(v >>> 8) & 0xff, v & 0xff]);
+}
+
+function u64(v: number): Bytes {
+  const hi = Math.floor(v / 0x1_0000_0000);
+  return new Uint8Array([...u32(hi), ...u32(v >>> 0)]);
+}
+
+function concat(parts: readonly Bytes[]): Bytes {
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** A box: 32-bit size, four-character type, payload (§4.2). */
+export function box(type: string, ...payloads: Bytes[]): Bytes {
+  const body = concat(payloads);
+  return concat([u32(8 + body.length), enc.encode(type), body]);
+}
+
+/** A FullBox: a box whose payload starts with version (8 bits) and flags (24 bits). */
+export function fullBox(type: string, version: number, flags: number, ...payloads: Bytes[]): Bytes {
+  return box(type, new Uint8Array([version, (flags >>> 16) & 0xff, (flags >>> 8) & 0xff, flags & 0xff]), ...payloads);
+}
+
+export const VIDEO_TIMESCALE = 90000;
+
+export interface VideoTrackInfo {
+  readonly kind: 'video';
+  readonly id: number;
+  readonly codec: 'h264' | 'h265';
+  readonly width: number;
+  readonly height: number;
+  /** avcC / hvcC payload. */
+  readonly configRecord: Bytes;
+}
+
+export interface AudioTrackInfo {
+  readonly kind: 'audio';
+  readonly id: number;
+  readonly codec: 'opus' | 'aac';
+  readonly sampleRate: number;
+  readonly channels: number;
+  readonly preSkip?: number;
+  /** Opus: the rate the audio had before encoding (8000 for G.711), for dOps. */
+  readonly inputSampleRate?: number;
+  readonly audioSpecificConfig?: Bytes;
+}
+
+export type TrackInfo = VideoTrackInfo | AudioTrackInfo;
+
+export function timescaleOf(track: TrackInfo): number {
+  return track.kind === 'video' ? VIDEO_TIMESCALE : track.sampleRate;
+}
+
+const UNITY_MATRIX = concat([u32(0x00010000), u32(0), u32(0), u32(0), u32(0x00010000), u32(0), u32(0), u32(0), u32(0x40000000)]);
+
+function mvhd(nextTrackId: number): Bytes {
+  return fullBox('mvhd', 0, 0, u32(0), u32(0), u32(1000), u32(0), u32(0x00010000), u16(0x0100), new Uint8Array(10), UNITY_MATRIX, new Uint8Array(24), u32(nextTrackId));
+}
+
+function tkhd(t: TrackInfo): Bytes {
+  const [w, h] = t.kind === 'video' ? [t.width, t.height] : [0, 0];
+  // flags 3: track enabled and in movie (§8.3.2); volume 1.0 for audio.
+  return fullBox('tkhd', 0, 3, u32(0), u32(0), u32(t.id), u32(0), u32(0), new Uint8Array(8), u16(0), u16(t.kind === 'audio' ? 1 : 0), u16(t.kind === 'audio' ? 0x0100 : 0), u16(0), UNITY_MATRIX, u32(w << 16), u32(h << 16));
+}
+
+function mdhd(timescale: number): Bytes {
+  // language 'und' packed as three 5-bit letters (§8.4.2.3).
+  return fullBox('mdhd', 0, 0, u32(0), u32(0), u32(timescale), u32(0), u16(0x55c4), u16(0));
+}
+
+function hdlr(t: TrackInfo): Bytes {
+  const [type, name] = t.kind === 'video' ? ['vide', 'VideoHandler'] : ['soun', 'SoundHandler'];
+  return fullBox('hdlr', 0, 0, u32(0), enc.encode(type), new Uint8Array(12), enc.encode(`${name}\0`));
+}
+
+function visualSampleEntry(t: VideoTrackInfo): Bytes {
+  const [fourcc, configBox] = t.codec === 'h264' ? ['avc1', 'avcC'] : ['hvc1', 'hvcC'];
+  return box(
+    fourcc,
+    new Uint8Array(6), u16(1), // reserved, data_reference_index
+    new Uint8Array(16), // pre_defined, reserved
+    u16(t.width), u16(t.height),
+    u32(0x00480000), u32(0x00480000), // 72 dpi
+    u32(0), u16(1), // reserved, frame_count
+    new Uint8Array(32), // compressorname
+    u16(0x0018), u16(0xffff), // depth, pre_defined = -1
+    box(configBox, t.configRecord),
+  );
+}
+
+/** ES_Descriptor (ISO/IEC 14496-1 §7.2.6.5) with an AudioSpecificConfig, for AAC's `esds`. */
+function esds(asc: Bytes, trackId: number): Bytes {
+  const descriptor = (tag: number, ...body: Bytes[]) => {
+    const b = concat(body);
+    return concat([new Uint8Array([tag, 0x80, 0x80, 0x80, b.length]), b]);
+  };
+  const decoderSpecific = descriptor(0x05, asc);
+  // objectTypeIndication 0x40 (MPEG-4 audio), streamType 5 (audio) << 2 | 1, buffer/bitrates 0.
+  const decoderConfig = descriptor(0x04, new Uint8Array([0x40, 0x15]), new Uint8Array(3), u32(0), u32(0), decoderSpecific);
+  const slConfig = descriptor(0x06, new Uint8Array([0x02]));
+  return fullBox('esds', 0, 0, descriptor(0x03, u16(trackId), new Uint8Array([0]), decoderConfig, slConfig));
+}
+
+function audioSampleEntry(t: AudioTrackInfo): Bytes {
+  const common = (rate: number) => [
+    new Uint8Array(6), u16(1), new Uint8Array(8), u16(t.channels), u16(16), u32(0),
+    // samplerate is 16.16 and cannot hold 65536+; Opus always says 48000 here.
+    u32(Math.min(rate, 65535) << 16),
+  ];
+  if (t.codec === 'opus') {
+    // Opus in ISOBMFF (opus-codec.org/docs/opus_in_isobmff.html §4.3): dOps, big-endian.
+    const dOps = box('dOps', new Uint8Array([0, t.channels]), u16(t.preSkip ?? 0), u32(t.inputSampleRate ?? t.sampleRate), u16(0), new Uint8Array([0]));
+    return box('Opus', ...common(48000), dOps);
+  }
+  if (!t.audioSpecificConfig) throw new RangeError('an AAC track needs its AudioSpecificConfig');
+  return box('mp4a', ...common(t.sampleRate), esds(t.audioSpecificConfig, t.id));
+}
+
+function trak(t: TrackInfo): Bytes {
+  const entry = t.kind === 'video' ? visualSampleEntry(t) : audioSampleEntry(t);
+  const header = t.kind === 'video' ? fullBox('vmhd', 0, 1, new Uint8Array(8)) : fullBox('smhd', 0, 0, new Uint8Array(4));
+  const stbl = box(
+    'stbl',
+    fullBox('stsd', 0, 0, u32(1), entry),
+    fullBox('stts', 0, 0, u32(0)),
+    fullBox('stsc', 0, 0, u32(0)),
+    fullBox('stsz', 0, 0, u32(0), u32(0)),
+    fullBox('stco', 0, 0, u32(0)),
+  );
+  const dinf = box('dinf', fullBox('dref', 0, 0, u32(1), fullBox('url ', 0, 1)));
+  return box('trak', tkhd(t), box('mdia', mdhd(timescaleOf(t)), hdlr(t), box('minf', header, dinf, stbl)));
+}
+
+/** ftyp + moov for the tracks (video first by convention). */
+export function writeInitSegment(tracks: readonly TrackInfo[]): Bytes {
+  // iso6 with cmfc/dash/mp41: the brands hls.js, Chromium's MSE and ffprobe all accept for fMP4.
+  const ftyp = box('ftyp', enc.encode('iso6'), u32(0), enc.encode('iso6cmfcdashmp41'));
+  const mvex = box('mvex', ...tracks.map((t) => fullBox('trex', 0, 0, u32(t.id), u32(1), u32(0), u32(0), u32(0))));
+  const nextId = Math.max(0, ...tracks.map((t) => t.id)) + 1;
+  return concat([ftyp, box('moov', mvhd(nextId), ...tracks.map(trak), mvex)]);
+}
+
+export interface FragmentSample {
+  readonly data: Bytes;
+  readonly duration: number;
+  readonly keyFrame: boolean;
+  readonly compositionOffset?: number;
+}
+
+export interface FragmentTrack {
+  readonly trackId: number;
+  readonly baseMediaDecodeTime: number;
+  readonly samples: readonly FragmentSample[];
+}
+
+/**
+ * Sample flags (§8.8.3.1): a sync sample depends on nothing (sample_depends_on = 2); others
+ * depend on earlier samples (1) and are non-sync (sample_is_non_sync_sample = 1).
+ */
+const SYNC_FLAGS = 0x02000000;
+const NON_SYNC_FLAGS = 0x01010000;
+
+/** moof + mdat for one fragment; `sequenceNumber` counts fragments from 1. */
+export function writeFragment(sequenceNumber: number, tracks: readonly FragmentTrack[]): Bytes {
+  const present = tracks.filter((t) => t.samples.length > 0);
+  // trun flags: data-offset, sample duration, size, flags, composition offset (when any).
+  const trunFor = (t: FragmentTrack, dataOffset: number) => {
+    const withCts = t.samples.some((s) => (s.compositionOffset ?? 0) !== 0);
+    const flags = 0x000001 | 0x000100 | 0x000200 | 0x000400 | (withCts ? 0x000800 : 0);
+    const rows = t.samples.map((s) => concat([u32(s.duration), u32(s.data.length), u32(s.keyFrame ? SYNC_FLAGS : NON_SYNC_FLAGS), ...(withCts ? [u32((s.compositionOffset ?? 0) >>> 0)] : [])]));
+    return fullBox('trun', withCts ? 1 : 0, flags, u32(t.samples.length), u32(dataOffset), ...rows);
+  };
+  const build = (offsets: readonly number[]) =>
+    box(
+      'moof',
+      fullBox('mfhd', 0, 0, u32(sequenceNumber)),
+      ...present.map((t, i) =>
+        // tfhd flags 0x020000: default-base-is-moof, so data offsets are relative to this moof.
+        box('traf', fullBox('tfhd', 0, 0x020000, u32(t.trackId)), fullBox('tfdt', 1, 0, u64(t.baseMediaDecodeTime)), trunFor(t, offsets[i] ?? 0)),
+      ),
+    );
+  const moofSize = build(present.map(() => 0)).length;
+  const offsets: number[] = [];
+  let o = moofSize + 8;
+  for (const t of present) {
+    offsets.push(o);
+    for (const s of t.samples) o += s.data.length;
+  }
+  const mdat = box('mdat', ...present.flatMap((t) => t.samples.map((s) => s.data)));
+  return concat([build(offsets), mdat]);
+}

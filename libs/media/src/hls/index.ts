@@ -1,0 +1,2 @@
+export * from './ll-hls-playlist.js';
+export * from './ll-hls-segmenter.js';
