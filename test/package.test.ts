@@ -1,0 +1,92 @@
+/**
+ * `jt1078 package` output checked with ffprobe/ffmpeg, for both real captures and the
+ * project-made ones: codec, size, frame count, duration from the JT1078 timestamps, an audio
+ * track that decodes to the source's length (within one 20 ms frame) and is not silent; and the
+ * same capture packaged twice gives the same bytes.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { inspectCapture, readCapture } from '@jt1078/jt1078';
+import { G711_CAPTURE, H264_CAPTURE, sharedTestdataAvailable } from '../libs/jt1078/src/testdata/generate-captures.js';
+import { packageCapture } from '../services/all-in-one/src/commands/package.js';
+import { MEDIA_TESTDATA } from './fixtures/make-media-captures.js';
+
+const work = mkdtempSync(path.join(tmpdir(), 'package-test-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+interface Probe {
+  streams: Array<{ codec_name: string; codec_type: string; width?: number; height?: number; nb_read_frames?: string; sample_rate?: string }>;
+  format: { duration: string };
+}
+
+function probe(playlist: string): Probe {
+  return JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-show_streams', '-show_format', '-of', 'json', playlist]).toString()) as Probe;
+}
+
+/** Decoded audio: its length in seconds and its mean volume in dB (ffmpeg's volumedetect). */
+function decodedAudio(playlist: string): { seconds: number; meanDb: number } {
+  const pcm = execFileSync('ffmpeg', ['-v', 'error', '-i', playlist, '-map', '0:a', '-f', 's16le', '-ac', '1', '-ar', '48000', '-'], { maxBuffer: 64 << 20 });
+  const log = spawnSync('ffmpeg', ['-i', playlist, '-map', '0:a', '-af', 'volumedetect', '-f', 'null', '-']).stderr.toString();
+  return { seconds: pcm.length / 2 / 48000, meanDb: Number(/mean_volume: (-?[\d.]+) dB/.exec(log)?.[1] ?? Number.NEGATIVE_INFINITY) };
+}
+
+interface Case {
+  readonly name: string;
+  readonly file: string;
+  readonly shared?: boolean;
+  readonly video: { codec: string; width: number; height: number; frames: number };
+  /** Expected duration (s), from the JT1078 timestamps: last minus first plus one frame. */
+  readonly duration: number;
+  readonly audio?: { codec: string; sourceSeconds: number };
+}
+
+const CASES: Case[] = [
+  { name: 'real H.264', file: H264_CAPTURE, shared: true, video: { codec: 'h264', width: 720, height: 576, frames: 101 }, duration: 4.212 },
+  {
+    name: 'real H.264 + G.711A', file: G711_CAPTURE, shared: true, video: { codec: 'h264', width: 720, height: 576, frames: 102 }, duration: 4.254,
+    audio: { codec: 'opus', sourceSeconds: (214 * 160) / 8000 },
+  },
+  { name: 'H.265 + AAC', file: path.join(MEDIA_TESTDATA, 'h265-aac.bin'), video: { codec: 'hevc', width: 320, height: 240, frames: 50 }, duration: 2, audio: { codec: 'aac', sourceSeconds: (33 * 1024) / 16000 } },
+  { name: 'H.264 + IMA ADPCM with HiSilicon header', file: path.join(MEDIA_TESTDATA, 'h264-adpcm-hisilicon.bin'), video: { codec: 'h264', width: 320, height: 240, frames: 50 }, duration: 2, audio: { codec: 'opus', sourceSeconds: 2 } },
+  { name: 'H.264 + G.711 µ-law', file: path.join(MEDIA_TESTDATA, 'h264-g711u.bin'), video: { codec: 'h264', width: 320, height: 240, frames: 50 }, duration: 2, audio: { codec: 'opus', sourceSeconds: 2 } },
+  { name: 'H.264 + G.711A with stalling device timestamps', file: path.join(MEDIA_TESTDATA, 'h264-stalled.bin'), video: { codec: 'h264', width: 320, height: 240, frames: 50 }, duration: 2, audio: { codec: 'opus', sourceSeconds: 2 } },
+];
+
+const haveShared = sharedTestdataAvailable();
+
+describe('jt1078 package, checked with ffprobe', () => {
+  for (const c of CASES) {
+    it.runIf(!c.shared || haveShared)(c.name, () => {
+      const out = path.join(work, c.name.replace(/\W+/g, '-'));
+      const bytes = readCapture(c.file);
+      const [result] = packageCapture(bytes, out);
+      const playlist = path.join(out, 'index.m3u8');
+      const p = probe(playlist);
+      const video = p.streams.find((s) => s.codec_type === 'video')!;
+      expect({ codec: video.codec_name, width: video.width, height: video.height, frames: Number(video.nb_read_frames) }).toEqual(c.video);
+      // The last frame lasts as long as the one before it, so duration = span + one frame.
+      expect(Number(p.format.duration)).toBeCloseTo(c.duration, 1);
+      expect(result!.durationSec).toBeCloseTo(Number(p.format.duration), 2);
+      if (c.audio) {
+        const audio = p.streams.find((s) => s.codec_type === 'audio')!;
+        expect(audio.codec_name).toBe(c.audio.codec);
+        const decoded = decodedAudio(playlist);
+        expect(Math.abs(decoded.seconds - c.audio.sourceSeconds)).toBeLessThanOrEqual(0.02 + 1e-9);
+        expect(decoded.meanDb).toBeGreaterThan(-40);
+      } else {
+        expect(p.streams.filter((s) => s.codec_type === 'audio')).toEqual([]);
+      }
+      // Same capture, same bytes.
+      const again = path.join(out, 'again');
+      packageCapture(bytes, again);
+      for (const f of readdirSync(out).filter((n) => n !== 'again')) {
+        expect(Buffer.compare(readFileSync(path.join(out, f)), readFileSync(path.join(again, f))), f).toBe(0);
+      }
+      // inspect agrees with ffprobe on the frame count.
+      expect(inspectCapture(bytes).streams[0]!.video!.frames).toBe(c.video.frames);
+    });
+  }
+});
