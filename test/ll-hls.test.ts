@@ -33,7 +33,7 @@ function firstSampleIsSync(fragment: Uint8Array): boolean {
   const i = Buffer.from(fragment).indexOf('trun');
   const flags = (fragment[i + 5]! << 16) | (fragment[i + 6]! << 8) | fragment[i + 7]!;
   // trun: version/flags, sample_count, data_offset, then per sample: duration, size, flags.
-  let o = i + 8 + 4 + (flags & 1 ? 4 : 0) + (flags & 4 ? 4 : 0) + (flags & 0x100 ? 4 : 0) + (flags & 0x200 ? 4 : 0);
+  const o = i + 8 + 4 + (flags & 1 ? 4 : 0) + (flags & 4 ? 4 : 0) + (flags & 0x100 ? 4 : 0) + (flags & 0x200 ? 4 : 0);
   const sampleFlags = (fragment[o]! << 24) | (fragment[o + 1]! << 16) | (fragment[o + 2]! << 8) | fragment[o + 3]!;
   return ((sampleFlags >>> 16) & 1) === 0;
 }
