@@ -209,10 +209,11 @@ export function lengthPrefixed(units: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-export function h264ParameterSets(accessUnit: Uint8Array): AvcConfig {
+/** Parameter sets of an access unit (its bytes, or its NAL units already split). */
+export function h264ParameterSets(accessUnit: Uint8Array | readonly Uint8Array[]): AvcConfig {
   const sps: Uint8Array[] = [];
   const pps: Uint8Array[] = [];
-  for (const u of splitAnnexB(accessUnit)) {
+  for (const u of accessUnit instanceof Uint8Array ? splitAnnexB(accessUnit) : accessUnit) {
     const t = h264NalType(u);
     if (t === H264NalType.sps) sps.push(u);
     else if (t === H264NalType.pps) pps.push(u);

@@ -185,9 +185,10 @@ export function h265Sample(units: readonly Uint8Array[]): Uint8Array {
   }));
 }
 
-export function h265ParameterSets(accessUnit: Uint8Array): HevcConfig {
+/** Parameter sets of an access unit (its bytes, or its NAL units already split). */
+export function h265ParameterSets(accessUnit: Uint8Array | readonly Uint8Array[]): HevcConfig {
   const out: Record<'vps' | 'sps' | 'pps', Uint8Array[]> = { vps: [], sps: [], pps: [] };
-  for (const u of splitAnnexB(accessUnit)) {
+  for (const u of accessUnit instanceof Uint8Array ? splitAnnexB(accessUnit) : accessUnit) {
     const t = h265NalType(u);
     if (t === H265NalType.vps) out.vps.push(u);
     else if (t === H265NalType.sps) out.sps.push(u);

@@ -91,6 +91,8 @@ export class TrackTimeline {
 
   /** The median of the last 15 steps: robust to the odd late frame. */
   #learn(step: number): void {
+    // The common case — a step equal to the typical one — changes no median worth recomputing.
+    if (step === this.#typicalStep && this.#recentSteps.length >= 15) return;
     this.#recentSteps.push(step);
     if (this.#recentSteps.length > 15) this.#recentSteps.shift();
     const sorted = [...this.#recentSteps].sort((a, b) => a - b);

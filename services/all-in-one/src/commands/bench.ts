@@ -10,6 +10,7 @@ import type { BenchGroup, BenchResult } from '@jt1078/runtime/bench';
 /** Loaded lazily so one group's dependencies never slow another's start. */
 const GROUP_LOADERS: ReadonlyArray<() => Promise<readonly BenchGroup[]>> = [
   async () => (await import('@jt1078/jt1078/bench')).demuxBenchGroups,
+  async () => (await import('./package.bench.js')).packageBenchGroups,
 ];
 
 export function machineInfo() {
