@@ -16,11 +16,6 @@ function u16(v: number): Bytes {
   return new Uint8Array([(v >>> 8) & 0xff, v & 0xff]);
 }
 
-function u64(v: number): Bytes {
-  const hi = Math.floor(v / 0x1_0000_0000);
-  return new Uint8Array([...u32(hi), ...u32(v >>> 0)]);
-}
-
 function concat(parts: readonly Bytes[]): Bytes {
   let size = 0;
   for (const p of parts) size += p.length;

@@ -73,19 +73,21 @@ async function run(ctx: BenchContext): Promise<BenchResult[]> {
       for (const frame of f) warm.push(frame);
     }
 
-    const oursVideo = ownCpuSeconds(() => {
+    // Best of three on each side: the least disturbed by the machine's other work.
+    const best = (f: () => number) => Math.min(f(), f(), f());
+    const oursVideo = best(() => ownCpuSeconds(() => {
       const p = new MediaFramePackager({ windowSegments: 6 });
       for (const f of videoFrames) p.push(f);
       p.end();
-    });
+    }));
     const ffVideoCmd = (input: string) => `ffmpeg -nostdin -y -v error -r 25 -f h264 -i ${input} -c copy -f hls -hls_time 2 -hls_segment_type fmp4 ${path.join(dir, 'vindex.m3u8')}`;
-    const ffVideo = Math.max(1e-6, childCpuSeconds(ffVideoCmd(h264)) - childCpuSeconds(ffVideoCmd(h264One)));
-    const oursAudio = ownCpuSeconds(() => {
+    const ffVideo = Math.max(1e-6, best(() => childCpuSeconds(ffVideoCmd(h264))) - best(() => childCpuSeconds(ffVideoCmd(h264One))));
+    const oursAudio = best(() => ownCpuSeconds(() => {
       const t = new AudioTranscoder('g711a');
       for (const f of audioFrames) t.push(f);
-    });
+    }));
     const ffAudioCmd = (input: string) => `ffmpeg -nostdin -y -v error -f alaw -ar 8000 -ac 1 -i ${input} -c:a libopus -b:a 16k -application audio -frame_duration 20 -f hls -hls_time 2 -hls_segment_type fmp4 ${path.join(dir, 'aindex.m3u8')}`;
-    const ffAudio = Math.max(1e-6, childCpuSeconds(ffAudioCmd(alaw)) - childCpuSeconds(ffAudioCmd(alawOne)));
+    const ffAudio = Math.max(1e-6, best(() => childCpuSeconds(ffAudioCmd(alaw))) - best(() => childCpuSeconds(ffAudioCmd(alawOne))));
     // ffmpeg's figures cover passes - 1 passes of media (one pass is its start-up measurement).
     const ffScale = passes / (passes - 1);
     const per = (cpu: number) => (cpu / mediaSeconds) * 1000;
