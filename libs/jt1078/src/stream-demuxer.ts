@@ -23,6 +23,8 @@ export const DETECT_LIMIT_BYTES = 128 * 1024;
 const KNOWN_PAYLOAD_TYPE = new Uint8Array(128);
 for (const pt of Object.keys(PAYLOAD_TYPES)) KNOWN_PAYLOAD_TYPE[Number(pt)] = 1;
 
+const EMPTY = new Uint8Array(0);
+
 /** Largest header (2019 video: 34 bytes). */
 const MAX_HEADER_BYTES = 34;
 
@@ -67,18 +69,8 @@ export class StreamDemuxer {
   readonly #simBytes = new Uint8Array(10);
   #sim = '';
 
-  /* Fields of the header being read (one packet at a time), kept here to avoid an object per packet. */
-  #vpxcc = 0;
-  #marker = false;
-  #payloadType = 0;
-  #sequence = 0;
-  #channel = 0;
-  #dataType = 0;
-  #subpackage = 0;
-  #timestamp: number | undefined;
-  #lastI: number | undefined;
-  #lastFrame: number | undefined;
-  #packetOffset = 0;
+  /** The packet whose header has been read, waiting for its body. */
+  #packet: Jt1078Packet | undefined;
 
   readonly #onPacket: (packet: Jt1078Packet) => void;
   readonly #onFault: ((fault: StreamFault) => void) | undefined;
@@ -115,8 +107,8 @@ export class StreamDemuxer {
   end(): void {
     if (this.#revision === undefined && this.#detectLength > 0) this.#detectPush(new Uint8Array(0), this.#total, true);
     if (this.#body) {
-      this.#fault(FaultKind.truncated, this.#packetOffset, `stream ended ${this.#body.length - this.#bodyFilled} bytes before the end of a packet`);
-      this.stats.skippedBytes += this.#bodyFilled + headerLength(this.#revision ?? '2016', this.#dataType);
+      this.#fault(FaultKind.truncated, this.#packet!.offset, `stream ended ${this.#body.length - this.#bodyFilled} bytes before the end of a packet`);
+      this.stats.skippedBytes += this.#bodyFilled + headerLength(this.#revision ?? '2016', this.#packet!.dataType);
       this.#body = undefined;
     } else if (this.#headerLength > 0) {
       this.#fault(FaultKind.truncated, this.#headerOffset, `stream ended inside a header (${this.#headerLength} bytes)`);
@@ -167,32 +159,34 @@ export class StreamDemuxer {
       return -1;
     }
     const m = b[p + 5]!;
-    this.#vpxcc = vpxcc;
-    this.#marker = m >> 7 === 1;
-    this.#payloadType = m & 0x7f;
-    this.#sequence = (b[p + 6]! << 8) | b[p + 7]!;
-    this.#readSim(b, p + 8);
-    this.#channel = b[p + this.#dataTypeOffset - 1]!;
-    this.#dataType = dt;
-    this.#subpackage = sp;
     const t = p + this.#dataTypeOffset + 1;
-    if (dt === DataType.passthrough) {
-      this.#timestamp = undefined;
-    } else {
-      // u64 milliseconds; 2^53 ms is 285,000 years, so a double holds any real value exactly.
-      this.#timestamp = (((b[t]! << 24) | (b[t + 1]! << 16) | (b[t + 2]! << 8) | b[t + 3]!) >>> 0) * 0x1_0000_0000 +
+    // u64 milliseconds; 2^53 ms is 285,000 years, so a double holds any real value exactly.
+    const timestamp = dt === DataType.passthrough
+      ? undefined
+      : (((b[t]! << 24) | (b[t + 1]! << 16) | (b[t + 2]! << 8) | b[t + 3]!) >>> 0) * 0x1_0000_0000 +
         (((b[t + 4]! << 24) | (b[t + 5]! << 16) | (b[t + 6]! << 8) | b[t + 7]!) >>> 0);
-    }
-    if (dt <= DataType.B) {
-      this.#lastI = (b[t + 8]! << 8) | b[t + 9]!;
-      this.#lastFrame = (b[t + 10]! << 8) | b[t + 11]!;
-    } else {
-      this.#lastI = undefined;
-      this.#lastFrame = undefined;
-    }
-    this.#packetOffset = offset;
-    if (KNOWN_PAYLOAD_TYPE[this.#payloadType] === 0 && dt !== DataType.passthrough) {
-      this.#fault(FaultKind.unknownPayloadType, offset, `payload type ${this.#payloadType} is not in JT/T 1078 table 12`);
+    const video = dt <= DataType.B;
+    this.#readSim(b, p + 8);
+    // The packet is made here, its body attached once its bytes are known (a view, or a buffer
+    // gathered over several reads): one object and one write per field per packet.
+    this.#packet = new Jt1078Packet(
+      this.#revision!,
+      vpxcc,
+      m >> 7 === 1,
+      m & 0x7f,
+      (b[p + 6]! << 8) | b[p + 7]!,
+      this.#sim,
+      b[p + this.#dataTypeOffset - 1]!,
+      dt,
+      sp,
+      timestamp,
+      video ? (b[t + 8]! << 8) | b[t + 9]! : undefined,
+      video ? (b[t + 10]! << 8) | b[t + 11]! : undefined,
+      EMPTY,
+      offset,
+    );
+    if (KNOWN_PAYLOAD_TYPE[m & 0x7f] === 0 && dt !== DataType.passthrough) {
+      this.#fault(FaultKind.unknownPayloadType, offset, `payload type ${m & 0x7f} is not in JT/T 1078 table 12`);
     }
     return bodyLength;
   }
@@ -219,24 +213,10 @@ export class StreamDemuxer {
 
   #emit(body: Uint8Array): void {
     this.stats.packets++;
-    this.#onPacket(
-      new Jt1078Packet(
-        this.#revision!,
-        this.#vpxcc,
-        this.#marker,
-        this.#payloadType,
-        this.#sequence,
-        this.#sim,
-        this.#channel,
-        this.#dataType,
-        this.#subpackage,
-        this.#timestamp,
-        this.#lastI,
-        this.#lastFrame,
-        body,
-        this.#packetOffset,
-      ),
-    );
+    const packet = this.#packet!;
+    (packet as { body: Uint8Array }).body = body;
+    this.#packet = undefined;
+    this.#onPacket(packet);
   }
 
   /** Parses `buf`, whose first byte is at stream offset `base`. */
