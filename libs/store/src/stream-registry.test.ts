@@ -10,7 +10,7 @@ const owner = (connectionId: string, pod = 'pod-a'): StreamOwner => ({
   joinBody: { streamPath: 'live/jt1078-295696659617-1', sim: '295696659617', channel: 1, startTime: '2025-07-13 18:58:15' },
 });
 
-let clock = 1_700_000_000_000;
+const clock = 1_700_000_000_000;
 const now = () => clock;
 const made: StreamRegistry[] = [];
 afterAll(async () => {
