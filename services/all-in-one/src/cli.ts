@@ -9,6 +9,7 @@ Commands:
   package FILE --out DIR             a capture to an fMP4 HLS directory, with the packager's muxer
   simulate --file F --addr HOST:PORT [--loop] [--speed X] [--sim S] [--channel C] [--devices N] [--udp]
                                      replay a capture as one or many devices, paced by its timestamps
+  ingest [--config FILE]             the ingest service, as a pod runs it (needs NATS_URL and REDIS_URL)
   bench [--json FILE] [--only G]     run the benchmark suite (--list shows the groups, --quick a short run)
   help                               this text
 `;
@@ -20,6 +21,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   inspect: async () => (await import('./commands/inspect.js')).inspectCommand,
   package: async () => (await import('./commands/package.js')).packageCommand,
   simulate: async () => (await import('@jt1078/svc-simulator')).simulateCommand,
+  ingest: async () => (await import('@jt1078/svc-ingest')).ingestCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

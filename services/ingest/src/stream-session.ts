@@ -8,6 +8,7 @@ import type { AssembledFrame } from '@jt1078/jt1078';
 import { KeyFrameGate, type DropReason } from './key-frame-gate.js';
 import type { EventPublisher, FramePublisher, IngestFrame, StreamKind, StreamNameClaims } from './ingest-ports.js';
 import { StreamClock } from './stream-clock.js';
+import { streamEventId } from './stream-event-id.js';
 
 /** Frames held while the registry answers; at 25 fps + audio, about 5 s. */
 export const MAX_FRAMES_BEFORE_CLAIM = 400;
@@ -88,7 +89,7 @@ export class StreamSession {
     const d = this.deps;
     try {
       await d.events.publishEvent({
-        id: `${d.connectionId}.${d.sim}.${d.channel}.${action}`,
+        id: streamEventId(d.connectionId, d.sim, d.channel, action),
         type: d.kind === 'live' ? 'realtime' : 'playback',
         action,
         streamKey: this.name ?? this.baseName,
