@@ -5,6 +5,9 @@ const HELP = `jt1078 — JT/T 1078 vehicle-video cluster
 Usage: jt1078 <command> [options]
 
 Commands:
+  start [--config FILE] [--print-config]
+                                     every service in one process (in-process bus and registry
+                                     unless NATS_URL/REDIS_URL or cluster.nats/redis are set)
   inspect FILE [--json]              decode a capture (binary or hex text) and report what it holds
   package FILE --out DIR             a capture to an fMP4 HLS directory, with the packager's muxer
   simulate --file F --addr HOST:PORT [--loop] [--speed X] [--sim S] [--channel C] [--devices N] [--udp]
@@ -22,6 +25,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   package: async () => (await import('./commands/package.js')).packageCommand,
   simulate: async () => (await import('@jt1078/svc-simulator')).simulateCommand,
   ingest: async () => (await import('@jt1078/svc-ingest')).ingestCommand,
+  start: async () => (await import('./commands/start.js')).startCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,1 +1,3 @@
-export {};
+export * from './stream-path.js';
+export * from './live-stream-pool.js';
+export * from './hls-routes.js';

@@ -10,6 +10,13 @@
 import { writeFragment, writeInitSegment, VIDEO_TIMESCALE, type AudioTrackInfo, type FragmentSample, type TrackInfo, type VideoTrackInfo } from '../fmp4/index.js';
 import { blockingReloadState, renderLlHlsPlaylist, type PlaylistPart, type PlaylistSegment, type PlaylistState } from './ll-hls-playlist.js';
 
+/**
+ * A segment that falls short of the target by less than this still ends at its key frame:
+ * arrival-timed streams put a 2 s GOP at 1.99 s, and waiting for the next key frame would
+ * make the segment one GOP too long.
+ */
+const SEGMENT_TOLERANCE_SEC = 0.05;
+
 /** Audio samples held while waiting for the first key frame (about 10 s of 20 ms frames). */
 const MAX_AUDIO_BEFORE_VIDEO = 500;
 
@@ -135,7 +142,7 @@ export class LlHlsSegmenter {
     this.#partVideo.push({ data: held.data, duration, keyFrame: held.keyFrame, time: held.time });
     if (sample.keyFrame) {
       this.#closePart(sample.time);
-      if (this.#openDuration() >= this.#segmentTarget - 1e-9) this.#closeSegment(false);
+      if (this.#openDuration() >= this.#segmentTarget - SEGMENT_TOLERANCE_SEC) this.#closeSegment(false);
     }
   }
 

@@ -12,9 +12,14 @@ import { TrackTimeline } from '../timeline/index.js';
 import { VideoParameterSetTracker } from '../video/index.js';
 
 export interface MediaFramePackagerOptions extends LlHlsSegmenterOptions {
-  /** Whether the stream has video and/or audio; unknown kinds are found from the first frames. */
-  readonly expectVideo?: boolean;
-  readonly expectAudio?: boolean;
+  /**
+   * Whether the stream has video and/or audio. 'auto' waits up to `trackWaitMs` of stream time
+   * for the other kind before packaging with what it has (a live stream whose codecs are not
+   * known in advance).
+   */
+  readonly expectVideo?: boolean | 'auto';
+  readonly expectAudio?: boolean | 'auto';
+  readonly trackWaitMs?: number;
 }
 
 export interface PackagerStats {
@@ -42,12 +47,15 @@ export class MediaFramePackager {
   #audioTrack: AudioTrackInfo | undefined;
   readonly #expectVideo: boolean;
   readonly #expectAudio: boolean;
+  readonly #trackWaitMs: number;
   #pending: Array<() => void> | undefined = [];
 
   constructor(opts: MediaFramePackagerOptions = {}) {
     this.segmenter = new LlHlsSegmenter(opts);
-    this.#expectVideo = opts.expectVideo ?? true;
-    this.#expectAudio = opts.expectAudio ?? false;
+    this.#expectVideo = opts.expectVideo === undefined ? true : opts.expectVideo !== false;
+    this.#expectAudio = opts.expectAudio === undefined ? false : opts.expectAudio !== false;
+    // With 'auto', a kind that does not show within the wait is not waited for any longer.
+    this.#trackWaitMs = opts.expectAudio === 'auto' || opts.expectVideo === 'auto' ? (opts.trackWaitMs ?? 1000) : Infinity;
   }
 
   get timelineCorrections(): number {
@@ -62,6 +70,10 @@ export class MediaFramePackager {
   push(frame: MediaFrame): void {
     this.stats.framesIn++;
     this.#originMs ??= frame.timestamp;
+    if (this.#pending && frame.timestamp - this.#originMs > this.#trackWaitMs && (this.#videoTrack || this.#audioTrack)) {
+      this.segmenter.setTracks(this.#videoTrack, this.#audioTrack);
+      this.#flush();
+    }
     if (frame.kind === 'video') this.#pushVideo(frame);
     else this.#pushAudio(frame);
   }

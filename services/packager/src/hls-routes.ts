@@ -1,0 +1,178 @@
+/**
+ * The origin's HTTP face (DESIGN.md "HTTP"): LL-HLS playlists with blocking reload, init
+ * segments, segments and parts, live fMP4 over one response, and the stream list. Headers are
+ * what a CDN needs: playlists cache for a second, media forever (names never repeat).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { StreamRegistry } from '@jt1078/store';
+import { HttpError, sendJson, type HttpRouter } from '@jt1078/runtime/http';
+import type { LiveStream, LiveStreamPool } from './live-stream-pool.js';
+import { parseStreamPath } from './stream-path.js';
+
+export interface HlsRoutesOptions {
+  readonly pool: LiveStreamPool;
+  readonly registry: StreamRegistry;
+  readonly prefixes: { readonly realtime: string; readonly playback: string };
+  /** How long a new stream may take to produce its first part before 503 (ms). */
+  readonly warmupMs?: number;
+}
+
+const CORS = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'Content-Length' };
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+/** Resolves when `stream` changes (a new part) or after `ms`; true if it changed. */
+function nextChange(stream: LiveStream, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      off();
+      resolve(false);
+    }, ms);
+    const off = stream.packager.segmenter.onChange(() => {
+      clearTimeout(timer);
+      off();
+      resolve(true);
+    });
+  });
+}
+
+async function waitFor(stream: LiveStream, ready: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!ready()) {
+    const left = deadline - Date.now();
+    if (left <= 0) return false;
+    await nextChange(stream, left);
+  }
+  return true;
+}
+
+function send(res: ServerResponse, body: Uint8Array | string, type: string, cache: string): void {
+  const data = typeof body === 'string' ? Buffer.from(body) : body;
+  res.writeHead(200, { 'Content-Type': type, 'Content-Length': data.length, 'Cache-Control': cache, ...CORS });
+  res.end(data);
+}
+
+export function addHlsRoutes(router: HttpRouter, opts: HlsRoutesOptions): HttpRouter {
+  const warmupMs = opts.warmupMs ?? 4000;
+
+  const open = async (streamPath: string): Promise<LiveStream> => {
+    const c = parseStreamPath(streamPath, opts.prefixes);
+    if (!c) throw new HttpError(404, `'${streamPath}' is not a stream name (<prefix>-<sim>-<channel>)`, CORS);
+    if (!opts.pool.get(streamPath) && !(await opts.registry.list()).some((e) => e.name === streamPath)) {
+      throw new HttpError(404, `stream ${streamPath} is not live`, CORS);
+    }
+    const stream = await opts.pool.acquire(c);
+    const seg = stream.packager.segmenter;
+    if (!(await waitFor(stream, () => seg.playlistState().segments.length > 0 || (seg.playlistState().open?.parts.length ?? 0) > 0, warmupMs))) {
+      throw new HttpError(503, `stream ${streamPath} is warming up`, { ...CORS, 'Retry-After': '1' });
+    }
+    return stream;
+  };
+
+  const playlist = async (req: IncomingMessage, res: ServerResponse, streamPath: string, query: URLSearchParams) => {
+    const stream = await open(streamPath);
+    const seg = stream.packager.segmenter;
+    const msnParam = query.get('_HLS_msn');
+    const partParam = query.get('_HLS_part');
+    if (partParam !== null && msnParam === null) throw new HttpError(400, '_HLS_part without _HLS_msn', CORS);
+    if (msnParam !== null) {
+      const msn = Number(msnParam);
+      const part = partParam === null ? undefined : Number(partParam);
+      if (!Number.isInteger(msn) || msn < 0 || (part !== undefined && (!Number.isInteger(part) || part < 0))) {
+        throw new HttpError(400, '_HLS_msn and _HLS_part must be non-negative integers', CORS);
+      }
+      const state = seg.reloadState(msn, part);
+      if (state === 'too-far') throw new HttpError(400, `_HLS_msn=${msn}${part === undefined ? '' : ` _HLS_part=${part}`} is too far ahead of the live edge`, CORS);
+      // §6.2.5.2: wait for the part; give up after three target durations.
+      const limitMs = 3 * seg.playlistState().targetDurationSec * 1000;
+      if (state === 'wait' && !(await waitFor(stream, () => seg.reloadState(msn, part) === 'ready', limitMs))) {
+        throw new HttpError(503, `part ${msn}.${part ?? 0} did not appear within ${limitMs} ms`, { ...CORS, 'Retry-After': '1' });
+      }
+    }
+    void req;
+    send(res, seg.playlist(), 'application/vnd.apple.mpegurl', msnParam !== null ? 'public, max-age=6' : 'public, max-age=1');
+  };
+
+  const media = async (res: ServerResponse, streamPath: string, file: string) => {
+    const stream = await open(streamPath);
+    const seg = stream.packager.segmenter;
+    let m: RegExpExecArray | null;
+    if (file === 'init.mp4' || /^init-\d+\.mp4$/.test(file)) {
+      const bytes = seg.init(file);
+      if (!bytes) throw new HttpError(404, `${file} is not in the window`, CORS);
+      return send(res, bytes, 'video/mp4', IMMUTABLE);
+    }
+    if ((m = /^seg-(\d+)\.m4s$/.exec(file))) {
+      const bytes = seg.segment(Number(m[1]));
+      if (!bytes) throw new HttpError(404, `${file} is not in the window`, CORS);
+      return send(res, bytes, 'video/iso.segment', IMMUTABLE);
+    }
+    if ((m = /^part-(\d+)\.(\d+)\.m4s$/.exec(file))) {
+      const [msn, index] = [Number(m[1]), Number(m[2])];
+      // The preload hint names a part before it exists: hold the request until it does.
+      const limitMs = 3 * seg.playlistState().targetDurationSec * 1000;
+      const ready = () => seg.part(msn, index) !== undefined;
+      if (!ready() && seg.reloadState(msn, index) !== 'too-far') await waitFor(stream, ready, limitMs);
+      const bytes = seg.part(msn, index);
+      if (!bytes) throw new HttpError(404, `${file} is not in the window`, CORS);
+      return send(res, bytes, 'video/iso.segment', IMMUTABLE);
+    }
+    throw new HttpError(404, `no such file ${file}`, CORS);
+  };
+
+  return router
+    .on('GET', '/hls/*streamPath/:file', async (req, res, p) => {
+      const { streamPath, file } = p.path as { streamPath: string; file: string };
+      if (file === 'index.m3u8') await playlist(req, res, streamPath, p.query);
+      else await media(res, streamPath, file);
+    })
+    .on('GET', '/mp4/*streamPath', async (req, res, p) => {
+      const streamPath = (p.path['streamPath'] ?? '').replace(/\.mp4$/, '');
+      const stream = await open(streamPath);
+      const seg = stream.packager.segmenter;
+      res.writeHead(200, { 'Content-Type': 'video/mp4', 'Cache-Control': 'no-store', ...CORS });
+      const state = seg.playlistState();
+      res.write(seg.init(state.open?.mapUri || seg.initUris[seg.initUris.length - 1]!)!);
+      // From the last key frame: the open segment's parts (a segment starts with one).
+      let msn = state.open?.msn ?? 0;
+      let next = 0;
+      const pump = () => {
+        let part;
+        while ((part = seg.part(msn, next)) !== undefined) {
+          res.write(part);
+          next++;
+        }
+        if (seg.playlistState().open && seg.playlistState().open!.msn > msn && seg.part(msn, next) === undefined) {
+          msn++;
+          next = 0;
+          pump();
+        }
+      };
+      pump();
+      const off = seg.onChange(() => {
+        stream.lastRequestMs = Date.now();
+        pump();
+      });
+      req.on('close', off);
+    })
+    .on('GET', '/api/v1/streams', async (_req, res) => {
+      const entries = await opts.registry.list();
+      sendJson(
+        res,
+        200,
+        entries.map((e) => {
+          const video = opts.pool.get(e.name)?.packager;
+          return {
+            streamPath: e.name,
+            sim: e.sim,
+            channel: e.channel,
+            kind: e.kind,
+            startTime: e.startTime,
+            pod: e.pod,
+            ...(e.meta ?? {}),
+            ...(video ? { packaging: { segments: video.segmenter.segments.length } } : {}),
+          };
+        }),
+        CORS,
+      );
+    });
+}

@@ -1,0 +1,101 @@
+/**
+ * The packager's live streams: one MediaFramePackager per stream path, started on the first
+ * request from the bus's retained window (so a packager that starts late, or restarts, has the
+ * last key frames at once) and released when nobody has asked for it for a while.
+ */
+import type { FrameEnvelope, MediaBus, Unsubscribe } from '@jt1078/bus';
+import type { CodecName } from '@jt1078/media';
+import { MediaFramePackager } from '@jt1078/media/packaging';
+import type { Logger } from '@jt1078/runtime/logger';
+import type { StreamCoordinates } from './stream-path.js';
+
+export interface LiveStream {
+  readonly coordinates: StreamCoordinates;
+  readonly packager: MediaFramePackager;
+  lastRequestMs: number;
+  lastFrameMs: number;
+  frames: number;
+  unsubscribe?: Unsubscribe;
+}
+
+export interface LiveStreamPoolOptions {
+  readonly bus: MediaBus;
+  readonly log: Logger;
+  readonly partMs: number;
+  readonly segmentMs: number;
+  /** Segments kept per stream. */
+  readonly windowSegments?: number;
+  /** A stream nobody requested for this long is released. */
+  readonly idleReleaseMs?: number;
+  readonly onViewer?: (stream: LiveStream) => void;
+}
+
+export class LiveStreamPool {
+  readonly #streams = new Map<string, LiveStream>();
+  readonly #sweep: NodeJS.Timeout;
+
+  constructor(private readonly opts: LiveStreamPoolOptions) {
+    this.#sweep = setInterval(() => this.#releaseIdle(), 5000);
+    this.#sweep.unref();
+  }
+
+  get size(): number {
+    return this.#streams.size;
+  }
+
+  /** The stream's packager, subscribing to its frames on first use. */
+  async acquire(c: StreamCoordinates): Promise<LiveStream> {
+    let s = this.#streams.get(c.streamPath);
+    if (!s) {
+      const packager = new MediaFramePackager({
+        partTargetMs: this.opts.partMs,
+        segmentTargetMs: this.opts.segmentMs,
+        windowSegments: this.opts.windowSegments ?? 6,
+        expectVideo: 'auto',
+        expectAudio: 'auto',
+      });
+      const stream: LiveStream = { coordinates: c, packager, lastRequestMs: Date.now(), lastFrameMs: 0, frames: 0 };
+      this.#streams.set(c.streamPath, stream);
+      s = stream;
+      const onFrame = (f: FrameEnvelope) => {
+        // A name with a `-<unix ms>` suffix shares its subject with the first connection's stream.
+        if (f.streamPath !== c.streamPath) return;
+        stream.frames++;
+        stream.lastFrameMs = Date.now();
+        packager.push({ kind: f.mediaKind, codec: f.codec as CodecName, data: f.data, timestamp: f.timestamp, keyFrame: f.keyFrame });
+      };
+      try {
+        stream.unsubscribe = await this.opts.bus.subscribeFrames({ streamKind: c.kind, sim: c.sim, channel: c.channel }, onFrame, { fromWindow: true });
+      } catch (err) {
+        this.#streams.delete(c.streamPath);
+        throw err;
+      }
+      this.opts.log.info({ streamPath: c.streamPath }, 'packaging stream');
+    }
+    s.lastRequestMs = Date.now();
+    this.opts.onViewer?.(s);
+    return s;
+  }
+
+  get(streamPath: string): LiveStream | undefined {
+    return this.#streams.get(streamPath);
+  }
+
+  #releaseIdle(): void {
+    const limit = this.opts.idleReleaseMs ?? 60_000;
+    const now = Date.now();
+    for (const [path, s] of this.#streams) {
+      if (now - s.lastRequestMs > limit) {
+        s.unsubscribe?.();
+        this.#streams.delete(path);
+        this.opts.log.info({ streamPath: path }, 'released stream (no viewers)');
+      }
+    }
+  }
+
+  close(): void {
+    clearInterval(this.#sweep);
+    for (const s of this.#streams.values()) s.unsubscribe?.();
+    this.#streams.clear();
+  }
+}

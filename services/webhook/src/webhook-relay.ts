@@ -1,0 +1,59 @@
+/**
+ * The webhook service's composition: a durable consumer of the events stream feeding the
+ * dispatcher, with the URLs of the m7s-jt1078 config keys, and metrics for every outcome.
+ */
+import type { MediaBus } from '@jt1078/bus';
+import type { Config } from '@jt1078/runtime/config';
+import type { Logger } from '@jt1078/runtime/logger';
+import { Counter, Histogram, type Registry } from '@jt1078/runtime/metrics';
+import { CallbackPoster } from './callback-poster.js';
+import { RetrySchedule } from './retry-schedule.js';
+import { WebhookDispatcher } from './webhook-dispatcher.js';
+import { WebhookSigner } from './webhook-signer.js';
+
+export interface WebhookRelayOptions {
+  readonly config: Config;
+  readonly bus: MediaBus;
+  readonly log: Logger;
+  readonly metricsRegistry: Registry;
+  /** Durable consumer name: every webhook pod shares it, so each event goes to one of them. */
+  readonly durable?: string;
+  readonly schedule?: RetrySchedule;
+}
+
+export async function startWebhookRelay(opts: WebhookRelayOptions): Promise<{ dispatcher: WebhookDispatcher; stop: () => void }> {
+  const { config } = opts;
+  const j = config.jt1078;
+  const outcomes = new Counter({ name: 'jt1078_webhook_outcomes_total', help: 'Callback outcomes: delivered, retried, dead-lettered, skipped', labelNames: ['outcome', 'type', 'action'], registers: [opts.metricsRegistry] });
+  const latency = new Histogram({ name: 'jt1078_webhook_delivery_seconds', help: 'From an event reaching the relay to its delivery', buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 300], registers: [opts.metricsRegistry] });
+  const duplicates = new Counter({ name: 'jt1078_webhook_redelivered_total', help: 'Events delivered again after a relay restart (at-least-once)', registers: [opts.metricsRegistry] });
+  const poster = new CallbackPoster({ timeoutMs: config.cluster.webhook.timeout_second * 1000, insecureSkipVerify: config.cluster.webhook.insecure_skip_verify });
+  const dispatcher = new WebhookDispatcher({
+    urls: {
+      realtime: { join: j.realtime.on_join_url, leave: j.realtime.on_leave_url },
+      playback: { join: j.playback.on_join_url, leave: j.playback.on_leave_url },
+      audio: { join: j.intercom.on_join_url, leave: j.intercom.on_leave_url },
+    },
+    poster,
+    schedule: opts.schedule ?? new RetrySchedule(),
+    signer: config.cluster.webhook.secret ? new WebhookSigner(config.cluster.webhook.secret) : undefined,
+    deadLetter: (l) => opts.bus.publishDeadLetter({ ...l.event, occurredAt: Date.now() }, l.reason),
+    log: opts.log,
+    onOutcome: (o) => {
+      outcomes.inc({ outcome: o.kind, type: o.event.type, action: o.event.action });
+      if (o.kind === 'delivered') {
+        latency.observe(o.latencyMs / 1000);
+        if (o.duplicate) duplicates.inc();
+      }
+    },
+  });
+  const unsubscribe = await opts.bus.consumeEvents(opts.durable ?? 'jt1078-webhook', (p) => dispatcher.push(p));
+  return {
+    dispatcher,
+    stop: () => {
+      unsubscribe();
+      dispatcher.close();
+      poster.close();
+    },
+  };
+}
