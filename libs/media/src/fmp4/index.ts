@@ -127,7 +127,9 @@ function audioSampleEntry(t: AudioTrackInfo): Bytes {
   ];
   if (t.codec === 'opus') {
     // Opus in ISOBMFF (opus-codec.org/docs/opus_in_isobmff.html §4.3): dOps, big-endian.
-    const dOps = box('dOps', new Uint8Array([0, t.channels]), u16(t.preSkip ?? 0), u32(t.inputSampleRate ?? t.sampleRate), u16(0), new Uint8Array([0]));
+    // InputSampleRate is informational, but Chromium's MSE refuses a dOps whose rate differs
+    // from the sample entry's 48000, so 48000 it is (the 8 kHz origin is not needed to decode).
+    const dOps = box('dOps', new Uint8Array([0, t.channels]), u16(t.preSkip ?? 0), u32(48000), u16(0), new Uint8Array([0]));
     return box('Opus', ...common(48000), dOps);
   }
   if (!t.audioSpecificConfig) throw new RangeError('an AAC track needs its AudioSpecificConfig');
