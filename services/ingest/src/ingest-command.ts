@@ -26,10 +26,11 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   const metrics = createMetricsRegistry({ labels: { service: 'ingest', pod } });
   const bus = await NatsMediaBus.connect({
     url: config.cluster.nats.url,
+    root: config.cluster.nats.subject_root,
     name: pod,
     onStatus: (s) => (s === 'disconnected' ? health.block('nats', 'disconnected') : health.unblock('nats')),
   });
-  const registry = new RedisStreamRegistry(config.cluster.redis.url);
+  const registry = new RedisStreamRegistry(config.cluster.redis.url, config.cluster.nats.subject_root);
   const service = new IngestService({ config, bus, registry, metricsRegistry: metrics, log, pod });
   await service.start();
   const router = addOpsRoutes(new HttpRouter(), health, metrics);

@@ -3,3 +3,4 @@ export * from './retry-schedule.js';
 export * from './webhook-dispatcher.js';
 export * from './webhook-signer.js';
 export * from './webhook-relay.js';
+export { webhookCommand } from './webhook-command.js';

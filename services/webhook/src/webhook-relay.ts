@@ -21,9 +21,25 @@ export interface WebhookRelayOptions {
   readonly schedule?: RetrySchedule;
 }
 
+/** Keys whose URL is empty: their events are acknowledged without a callback (logged at start). */
+export function missingCallbackKeys(config: Config): string[] {
+  const j = config.jt1078;
+  const keys: Array<[string, string]> = [
+    ['jt1078.realtime.on_join_url', j.realtime.on_join_url],
+    ['jt1078.realtime.on_leave_url', j.realtime.on_leave_url],
+    ['jt1078.playback.on_join_url', j.playback.on_join_url],
+    ['jt1078.playback.on_leave_url', j.playback.on_leave_url],
+    ['jt1078.intercom.on_join_url', j.intercom.on_join_url],
+    ['jt1078.intercom.on_leave_url', j.intercom.on_leave_url],
+  ];
+  return keys.filter(([, url]) => url === '').map(([key]) => key);
+}
+
 export async function startWebhookRelay(opts: WebhookRelayOptions): Promise<{ dispatcher: WebhookDispatcher; stop: () => void }> {
   const { config } = opts;
   const j = config.jt1078;
+  const missing = missingCallbackKeys(config);
+  if (missing.length > 0) opts.log.info({ keys: missing }, 'no callback URL for these keys: their events are not posted');
   const outcomes = new Counter({ name: 'jt1078_webhook_outcomes_total', help: 'Callback outcomes: delivered, retried, dead-lettered, skipped', labelNames: ['outcome', 'type', 'action'], registers: [opts.metricsRegistry] });
   const latency = new Histogram({ name: 'jt1078_webhook_delivery_seconds', help: 'From an event reaching the relay to its delivery', buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 300], registers: [opts.metricsRegistry] });
   const duplicates = new Counter({ name: 'jt1078_webhook_redelivered_total', help: 'Events delivered again after a relay restart (at-least-once)', registers: [opts.metricsRegistry] });
@@ -35,7 +51,8 @@ export async function startWebhookRelay(opts: WebhookRelayOptions): Promise<{ di
       audio: { join: j.intercom.on_join_url, leave: j.intercom.on_leave_url },
     },
     poster,
-    schedule: opts.schedule ?? new RetrySchedule(),
+    schedule: opts.schedule ?? new RetrySchedule(config.cluster.webhook.retry_schedule_second.map((s) => s * 1000)),
+    concurrency: config.cluster.webhook.concurrency,
     signer: config.cluster.webhook.secret ? new WebhookSigner(config.cluster.webhook.secret) : undefined,
     deadLetter: (l) => opts.bus.publishDeadLetter({ ...l.event, occurredAt: Date.now() }, l.reason),
     log: opts.log,

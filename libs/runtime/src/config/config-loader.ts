@@ -88,6 +88,7 @@ export interface LoadedConfig {
 /** Environment variables that set cluster keys directly (DESIGN.md names NATS_URL/REDIS_URL). */
 const ENV_KEYS: Readonly<Record<string, readonly string[]>> = {
   NATS_URL: ['cluster', 'nats', 'url'],
+  NATS_SUBJECT_ROOT: ['cluster', 'nats', 'subject_root'],
   REDIS_URL: ['cluster', 'redis', 'url'],
   HTTP_ADDR: ['cluster', 'http', 'addr'],
   WEBHOOK_SECRET: ['cluster', 'webhook', 'secret'],

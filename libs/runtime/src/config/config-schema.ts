@@ -70,7 +70,15 @@ const jt1078 = z.strictObject({
 });
 
 const cluster = z.strictObject({
-  nats: z.strictObject({ url: z.string().default('') }).default({ url: '' }),
+  nats: z
+    .strictObject({
+      url: z.string().default(''),
+      /** First token of every subject and the JetStream stream names: isolates deployments on one NATS. */
+      subject_root: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('jt1078'),
+      /** An event a relay holds without acknowledging is redelivered after this (a relay that died). */
+      event_ack_wait_second: z.number().min(1).default(30),
+    })
+    .default({ url: '', subject_root: 'jt1078', event_ack_wait_second: 30 }),
   redis: z.strictObject({ url: z.string().default('') }).default({ url: '' }),
   http: z.strictObject({ addr: hostPort.default('0.0.0.0:8080') }).default({ addr: '0.0.0.0:8080' }),
   webhook: z
@@ -78,8 +86,12 @@ const cluster = z.strictObject({
       secret: z.string().default(''),
       timeout_second: z.number().positive().default(3),
       insecure_skip_verify: z.boolean().default(false),
+      /** Delay before each attempt, seconds (Svix-like default: now, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h). */
+      retry_schedule_second: z.array(z.number().min(0)).min(1).default([0, 5, 300, 1800, 7200, 18000, 36000, 36000]),
+      /** Streams delivered at once. */
+      concurrency: z.number().int().min(1).max(10000).default(64),
     })
-    .default({ secret: '', timeout_second: 3, insecure_skip_verify: false }),
+    .default({ secret: '', timeout_second: 3, insecure_skip_verify: false, retry_schedule_second: [0, 5, 300, 1800, 7200, 18000, 36000, 36000], concurrency: 64 }),
   hls: z
     .strictObject({
       part_ms: z.number().int().min(100).max(5000).default(500),

@@ -41,9 +41,9 @@ export async function startAll(config: Config, log: Logger, opts: { defaultSimul
   const metrics = createMetricsRegistry({ labels: { service: 'all-in-one', pod } });
   const clustered = Boolean(config.cluster.nats.url && config.cluster.redis.url);
   const bus: MediaBus = clustered
-    ? await NatsMediaBus.connect({ url: config.cluster.nats.url, name: pod, onStatus: (s) => (s === 'disconnected' ? health.block('nats', 'disconnected') : health.unblock('nats')) })
+    ? await NatsMediaBus.connect({ url: config.cluster.nats.url, root: config.cluster.nats.subject_root, name: pod, onStatus: (s) => (s === 'disconnected' ? health.block('nats', 'disconnected') : health.unblock('nats')) })
     : new MemoryMediaBus();
-  const registry: StreamRegistry = clustered ? new RedisStreamRegistry(config.cluster.redis.url) : new MemoryStreamRegistry();
+  const registry: StreamRegistry = clustered ? new RedisStreamRegistry(config.cluster.redis.url, config.cluster.nats.subject_root) : new MemoryStreamRegistry();
   log.info({ mode: clustered ? 'cluster (NATS + Redis)' : 'single process (in-process bus and registry)' }, 'starting');
 
   const ingest = new IngestService({ config, bus, registry, metricsRegistry: metrics, log: log.child({ service: 'ingest' }), pod });

@@ -1,0 +1,56 @@
+/** `jt1078 webhook [--config FILE]`: the callback relay as a pod runs it, on NATS. */
+import { createServer } from 'node:http';
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { NatsMediaBus } from '@jt1078/bus';
+import { loadConfig } from '@jt1078/runtime/config';
+import { HttpRouter, addOpsRoutes, sendJson } from '@jt1078/runtime/http';
+import { HealthState, ShutdownSequence } from '@jt1078/runtime/lifecycle';
+import { createLogger } from '@jt1078/runtime/logger';
+import { createMetricsRegistry } from '@jt1078/runtime/metrics';
+import { startWebhookRelay } from './webhook-relay.js';
+
+export async function webhookCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } } });
+  const { config, notes } = loadConfig(values.config);
+  const log = createLogger({ name: 'webhook' });
+  for (const n of notes) log.info(n);
+  if (!config.cluster.nats.url) {
+    process.stderr.write('jt1078 webhook: set cluster.nats.url (or NATS_URL): the relay reads events from JetStream.\n');
+    return 2;
+  }
+  const pod = config.cluster.pod.name || hostname();
+  const health = new HealthState();
+  const metrics = createMetricsRegistry({ labels: { service: 'webhook', pod } });
+  const bus = await NatsMediaBus.connect({
+    url: config.cluster.nats.url,
+    root: config.cluster.nats.subject_root,
+    eventAckWaitMs: config.cluster.nats.event_ack_wait_second * 1000,
+    name: pod,
+    onStatus: (s) => (s === 'disconnected' ? health.block('nats', 'disconnected') : health.unblock('nats')),
+  });
+  // A relay that died held events without acknowledging them; JetStream hands them out again
+  // once the ack wait passes. Waiting that long before consuming means they come back in this
+  // relay's first batches, ahead of the same streams' later events, so a join still precedes its
+  // leave after a crash. (Several relays running at once do not get this guarantee for the
+  // events a dying peer held: see the issue note.)
+  const ackWaitMs = config.cluster.nats.event_ack_wait_second * 1000;
+  log.info({ ackWaitMs }, 'waiting one ack-wait for events a previous relay may have held');
+  await new Promise((r) => setTimeout(r, ackWaitMs));
+  const relay = await startWebhookRelay({ config, bus, log, metricsRegistry: metrics });
+  const router = addOpsRoutes(new HttpRouter(), health, metrics);
+  const http = createServer((req, res) => void router.handle(req, res).then((ok) => ok || sendJson(res, 404, { error: 'not found' })));
+  const addr = config.cluster.http.addr;
+  const i = addr.lastIndexOf(':');
+  await new Promise<void>((resolve) => http.listen(Number(addr.slice(i + 1)), addr.slice(0, i) || '0.0.0.0', resolve));
+  log.info({ pod }, 'webhook relay ready');
+  const shutdown = new ShutdownSequence(log);
+  shutdown.add('readiness off', () => health.startDraining());
+  // Unacknowledged events go back to JetStream and are redelivered to another relay.
+  shutdown.add('stop relay', () => relay.stop());
+  shutdown.add('drain NATS', () => bus.close());
+  shutdown.add('close HTTP', () => new Promise<void>((r) => http.close(() => r())));
+  shutdown.installSignalHandlers();
+  await new Promise(() => {});
+  return 0;
+}
