@@ -11,6 +11,7 @@ import type { BenchGroup, BenchResult } from '@jt1078/runtime/bench';
 const GROUP_LOADERS: ReadonlyArray<() => Promise<readonly BenchGroup[]>> = [
   async () => (await import('@jt1078/jt1078/bench')).demuxBenchGroups,
   async () => (await import('./package.bench.js')).packageBenchGroups,
+  async () => (await import('@jt1078/svc-webhook/bench')).webhookBenchGroups,
 ];
 
 export function machineInfo() {
