@@ -117,6 +117,19 @@ describe('AudioTranscoder', () => {
     expect(times).toEqual([0, 960, 1920, 2880]);
   });
 
+  it('turns G.726 (32 kbit/s, RFC 3551 packing) into Opus that decodes to the tone', () => {
+    const pcm = path.join(dir, 'g726-in.raw');
+    const coded = path.join(dir, 'g726.bin');
+    writeFileSync(pcm, sine(440, 1));
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 's16le', '-ar', '8000', '-ac', '1', '-i', pcm, '-c:a', 'g726le', '-b:a', '32000', '-f', 'g726le', coded]);
+    const bytes = new Uint8Array(readFileSync(coded));
+    const t = new AudioTranscoder('g726');
+    const out = [];
+    for (let i = 0; i < bytes.length; i += 80) out.push(...t.push({ data: bytes.subarray(i, i + 80), timestamp: (i / 80) * 20 }));
+    expect(out).toHaveLength(50);
+    expect(rms(decodeOpus(out.map((s) => s.data)).subarray(OPUS_PRE_SKIP))).toBeGreaterThan(0.5 * rms(sine(440, 1)));
+  });
+
   it('refuses codecs it cannot package', () => {
     expect(() => new AudioTranscoder('mp3')).toThrow(AudioCodecUnsupported);
   });

@@ -1,21 +1,22 @@
 /**
- * The bridge from device audio to muxer-ready audio: G.711 A/µ and IMA ADPCM are decoded and
+ * The bridge from device audio to muxer-ready audio: G.711 A/µ, G.726 and IMA ADPCM are decoded and
  * re-encoded as Opus (browsers play it in fMP4; they do not play G.711 there), AAC is passed
  * through. Output time is counted in samples, so it is monotonic whatever the device's
  * timestamps do; a device timestamp far ahead of the sample clock (audio lost upstream) moves
  * the clock forward, counted as a resync, so audio stays with its video.
  */
 import { audioSpecificConfig, parseAdts } from '../aac/index.js';
-import { decodeDvi4 } from '../adpcm/index.js';
+import { decodeDvi4, stripHisiliconHeader } from '../adpcm/index.js';
 import type { AudioCodec } from '../codec/index.js';
 import { decodeAlaw, decodeUlaw } from '../g711/index.js';
+import { G726Decoder, type G726Packing, type G726Rate } from '../g726/index.js';
 import { OPUS_CLOCK_RATE, OPUS_PRE_SKIP, OpusFrameEncoder } from '../opus/index.js';
 
 export class AudioCodecUnsupported extends Error {
   override readonly name = 'AudioCodecUnsupported';
   readonly kind = 'audio-codec-unsupported';
   constructor(readonly codec: string) {
-    super(`audio codec ${codec} cannot be packaged (supported: g711a, g711u, adpcm, aac)`);
+    super(`audio codec ${codec} cannot be packaged (supported: g711a, g711u, g726, adpcm, aac)`);
   }
 }
 
@@ -41,8 +42,17 @@ export interface MuxAudioSample {
   readonly duration: number;
 }
 
-export function canTranscode(codec: string): codec is 'g711a' | 'g711u' | 'adpcm' | 'aac' {
-  return codec === 'g711a' || codec === 'g711u' || codec === 'adpcm' || codec === 'aac';
+export function canTranscode(codec: string): codec is 'g711a' | 'g711u' | 'g726' | 'adpcm' | 'aac' {
+  return codec === 'g711a' || codec === 'g711u' || codec === 'g726' || codec === 'adpcm' || codec === 'aac';
+}
+
+export interface AudioTranscoderOptions {
+  /**
+   * G.726 is not self-describing: devices use 32 kbit/s with RFC 3551 packing far more often
+   * than anything else, so that is the default; configure otherwise per deployment.
+   */
+  readonly g726Rate?: G726Rate;
+  readonly g726Packing?: G726Packing;
 }
 
 export class AudioTranscoder {
@@ -54,8 +64,27 @@ export class AudioTranscoder {
   #inputSamples = 0;
   resyncs = 0;
 
-  constructor(readonly codec: AudioCodec) {
+  #g726: G726Decoder | undefined;
+
+  constructor(
+    readonly codec: AudioCodec,
+    private readonly opts: AudioTranscoderOptions = {},
+  ) {
     if (!canTranscode(codec)) throw new AudioCodecUnsupported(codec);
+  }
+
+  #decodeNarrowband(data: Uint8Array): Int16Array {
+    switch (this.codec) {
+      case 'g711a':
+        return decodeAlaw(data);
+      case 'g711u':
+        return decodeUlaw(data);
+      case 'g726':
+        this.#g726 ??= new G726Decoder(this.opts.g726Rate ?? 32000, this.opts.g726Packing ?? 'le');
+        return this.#g726.decode(stripHisiliconHeader(data));
+      default:
+        return decodeDvi4(data);
+    }
   }
 
   /** Known once the first frame has been seen. */
@@ -65,7 +94,7 @@ export class AudioTranscoder {
 
   push(frame: { readonly data: Uint8Array; readonly timestamp: number }): MuxAudioSample[] {
     if (this.codec === 'aac') return this.#pushAac(frame);
-    const pcm = this.codec === 'g711a' ? decodeAlaw(frame.data) : this.codec === 'g711u' ? decodeUlaw(frame.data) : decodeDvi4(frame.data);
+    const pcm = this.#decodeNarrowband(frame.data);
     this.#opus ??= new OpusFrameEncoder(8000);
     this.#track ??= { codec: 'opus', sampleRate: OPUS_CLOCK_RATE, channels: 1, preSkip: OPUS_PRE_SKIP, inputSampleRate: 8000 };
     this.#anchor(frame.timestamp, 8000);
