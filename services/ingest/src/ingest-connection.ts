@@ -27,6 +27,8 @@ export interface IngestConnectionDeps {
   /** Closes the transport (socket.destroy); called once. */
   readonly closeTransport: (reason: string) => void;
   readonly onFrame?: (frame: IngestFrame) => void;
+  /** The peer is not speaking JT1078 at all (the server closes it). */
+  readonly onNotJt1078?: (connection: IngestConnection) => void;
   readonly now?: () => Date;
   readonly monotonicMs?: () => number;
 }
@@ -118,6 +120,8 @@ export class IngestConnection {
 
   #fault(f: StreamFault): void {
     const d = this.deps;
+    // A peer that sent 128 KB without one JT1078 packet is not a device: free its slot.
+    if (f.kind === 'revision-unknown' && this.#sessions.size === 0) queueMicrotask(() => void d.onNotJt1078?.(this));
     d.metrics.faults.inc({ kind: d.kind, fault: f.kind });
     d.digest.report(`fault:${f.kind}:${d.connectionId}`, `device stream fault: ${f.kind}`, {
       connectionId: d.connectionId,

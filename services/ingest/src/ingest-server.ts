@@ -118,6 +118,7 @@ export class IngestServer {
       log: d.log,
       digest: this.#digest,
       closeTransport,
+      onNotJt1078: (c) => void this.#finish(listener, c, 'not-jt1078 (no packet in the first 128 KB)'),
       ...(d.onFrame ? { onFrame: d.onFrame } : {}),
     });
     this.#connections.set(connection, listener);
