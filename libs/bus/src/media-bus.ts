@@ -31,6 +31,12 @@ export interface PendingBusEvent {
   ack(): Promise<void>;
   /** Keeps the event held (a retry is waiting) past the redelivery deadline. */
   keepAlive(): void;
+  /**
+   * Whether an earlier event with the same type and key is still unacknowledged somewhere else
+   * (held by another relay, or by one that died and whose hold has not yet expired): delivering
+   * this one now would put a leave before its join.
+   */
+  earlierElsewhere(): Promise<boolean>;
 }
 
 export interface BusStats {

@@ -135,6 +135,8 @@ export class MemoryMediaBus implements MediaBus {
         keepAlive: () => {
           stored.heldUntil = Date.now() + this.#ackWaitMs;
         },
+        // One consumer at a time in one process: everything earlier was handed to it too.
+        earlierElsewhere: async () => false,
       });
     }
   }

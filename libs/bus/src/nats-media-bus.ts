@@ -26,6 +26,14 @@ export interface NatsMediaBusOptions {
   readonly onStatus?: (status: 'connected' | 'disconnected' | 'reconnected' | 'closed', detail?: string) => void;
 }
 
+interface EventGaps {
+  readonly unseen: Set<number>;
+  maxSeen: number;
+}
+
+/** Earlier messages fetched per check (held by other relays); bounded so one check stays cheap. */
+const MAX_EARLIER_CHECKS = 64;
+
 /** Room left in each message for headers when a frame is cut into chunks. */
 const HEADER_ALLOWANCE = 1024;
 /** An incomplete chunked frame is given up after this long, and counted. */
@@ -234,6 +242,9 @@ export class NatsMediaBus implements MediaBus {
     }
     const consumer = await this.js.consumers.get(this.streams.events, durable);
     const messages = await consumer.consume({ max_messages: 256 });
+    // Sequence numbers in the stream this consumer has not been handed (held by other relays):
+    // gaps below the highest one seen. Usually empty, so the order check stays cheap.
+    const gaps: EventGaps = { unseen: new Set(), maxSeen: (await this.jsm.streams.info(this.streams.events)).state.first_seq - 1 };
     void (async () => {
       for await (const m of messages) {
         let event: EventEnvelope;
@@ -244,6 +255,12 @@ export class NatsMediaBus implements MediaBus {
           m.term();
           continue;
         }
+        if (m.seq > gaps.maxSeen) {
+          for (let s = gaps.maxSeen + 1; s < m.seq; s++) gaps.unseen.add(s);
+          gaps.maxSeen = m.seq;
+        } else {
+          gaps.unseen.delete(m.seq);
+        }
         handler({
           event,
           order: m.seq,
@@ -252,10 +269,45 @@ export class NatsMediaBus implements MediaBus {
             await m.ackAck();
           },
           keepAlive: () => m.working(),
+          earlierElsewhere: () => this.#earlierElsewhere(m.seq, event, gaps),
         });
       }
     })();
     return () => void messages.close();
+  }
+
+  #firstSeq = { value: 0, at: 0 };
+
+  /**
+   * The events stream is a work queue: what it still holds is unacknowledged. Earlier messages
+   * this consumer has not seen are held by someone else; one with the same key must go first.
+   * Steady state costs nothing: no gap, no call.
+   */
+  async #earlierElsewhere(seq: number, event: EventEnvelope, gaps: EventGaps): Promise<boolean> {
+    if (gaps.unseen.size === 0) return false;
+    const now = Date.now();
+    if (now - this.#firstSeq.at > 250) {
+      this.#firstSeq = { value: (await this.jsm.streams.info(this.streams.events)).state.first_seq, at: now };
+      for (const s of gaps.unseen) if (s < this.#firstSeq.value) gaps.unseen.delete(s);
+    }
+    let checked = 0;
+    for (const s of gaps.unseen) {
+      if (s >= seq || checked >= MAX_EARLIER_CHECKS) continue;
+      checked++;
+      try {
+        const m = await this.jsm.streams.getMessage(this.streams.events, { seq: s });
+        if (!m) {
+          gaps.unseen.delete(s);
+          continue;
+        }
+        const other = m.json<EventEnvelope>();
+        if (other.type === event.type && other.streamKey === event.streamKey) return true;
+      } catch {
+        // Gone: acknowledged (and removed) by whoever held it.
+        gaps.unseen.delete(s);
+      }
+    }
+    return false;
   }
 
   async publishDeadLetter(event: EventEnvelope, reason: string): Promise<void> {

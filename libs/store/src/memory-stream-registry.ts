@@ -17,9 +17,13 @@ export class MemoryStreamRegistry implements StreamRegistry {
     return name;
   }
 
-  async renew(name: string, connectionId: string, ttlMs: number): Promise<boolean> {
+  async renew(name: string, owner: StreamOwner, ttlMs: number): Promise<boolean> {
     const e = this.#entries.get(name);
-    if (!e || e.entry.connectionId !== connectionId) return false;
+    if (!e) {
+      this.#entries.set(name, { entry: { ...owner, name }, deadline: this.now() + ttlMs });
+      return true;
+    }
+    if (e.entry.connectionId !== owner.connectionId) return false;
     e.deadline = this.now() + ttlMs;
     return true;
   }

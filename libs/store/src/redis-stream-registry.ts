@@ -24,7 +24,12 @@ return name`;
 
 const RENEW = `
 local key = KEYS[1] .. ':stream:' .. ARGV[1]
-if redis.call('HGET', key, 'conn') ~= ARGV[2] then return 0 end
+local conn = redis.call('HGET', key, 'conn')
+if conn == false then
+  redis.call('HSET', key, 'owner', ARGV[4], 'conn', ARGV[2])
+elseif conn ~= ARGV[2] then
+  return 0
+end
 redis.call('ZADD', KEYS[1] .. ':deadlines', tonumber(ARGV[3]), ARGV[1])
 return 1`;
 
@@ -52,7 +57,7 @@ return out`;
 
 type RegistryRedis = Redis & {
   jtClaim(prefix: string, base: string, owner: string, conn: string, deadline: string, now: string): Promise<string>;
-  jtRenew(prefix: string, name: string, conn: string, deadline: string): Promise<number>;
+  jtRenew(prefix: string, name: string, conn: string, deadline: string, owner: string): Promise<number>;
   jtRelease(prefix: string, name: string, conn: string): Promise<number>;
   jtReap(prefix: string, now: string): Promise<string[]>;
 };
@@ -80,8 +85,8 @@ export class RedisStreamRegistry implements StreamRegistry {
     return this.#redis.jtClaim(this.prefix, baseName, JSON.stringify(owner), owner.connectionId, String(now + ttlMs), String(now));
   }
 
-  async renew(name: string, connectionId: string, ttlMs: number): Promise<boolean> {
-    return (await this.#redis.jtRenew(this.prefix, name, connectionId, String(this.now() + ttlMs))) === 1;
+  async renew(name: string, owner: StreamOwner, ttlMs: number): Promise<boolean> {
+    return (await this.#redis.jtRenew(this.prefix, name, owner.connectionId, String(this.now() + ttlMs), JSON.stringify(owner))) === 1;
   }
 
   async release(name: string, connectionId: string): Promise<void> {

@@ -23,8 +23,12 @@ export type StreamOwner = Omit<StreamEntry, 'name'>;
 
 export interface StreamRegistry {
   claim(baseName: string, owner: StreamOwner, ttlMs: number): Promise<string>;
-  /** False when `connectionId` no longer owns `name` (it expired and was reaped, or was taken). */
-  renew(name: string, connectionId: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Extends the owner's deadline. An entry that is gone (reaped, or lost in a Redis restart) is
+   * put back for its owner, so live streams re-register themselves; false when another
+   * connection holds the name now.
+   */
+  renew(name: string, owner: StreamOwner, ttlMs: number): Promise<boolean>;
   release(name: string, connectionId: string): Promise<void>;
   list(): Promise<StreamEntry[]>;
   /** Removes and returns entries whose deadline passed; each is returned to one caller only. */

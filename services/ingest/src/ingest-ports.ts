@@ -55,6 +55,7 @@ export interface StreamOwner {
 export interface StreamNameClaims {
   /** The name granted: `baseName`, or `baseName-<unix ms>` when it is taken (DESIGN.md). */
   claim(baseName: string, owner: StreamOwner, ttlMs: number): Promise<string>;
-  renew(name: string, connectionId: string, ttlMs: number): Promise<boolean>;
+  /** Extends the deadline, re-registering an entry that is gone; false when another holds it. */
+  renew(name: string, owner: StreamOwner, ttlMs: number): Promise<boolean>;
   release(name: string, connectionId: string): Promise<void>;
 }

@@ -72,7 +72,8 @@ export class IngestService {
         type,
         action: 'leave',
         streamKey: e.name,
-        body: { ...e.joinBody, endTime: formatCallbackTime(new Date()) },
+        // The claim stored the join body before the name was decided: the entry's name is the truth.
+        body: { ...e.joinBody, streamPath: e.name, endTime: formatCallbackTime(new Date()) },
         occurredAt: Date.now(),
       };
       this.deps.log.warn({ stream: e.name, pod: e.pod }, 'stream expired in the registry (its pod stopped renewing): emitting its leave');

@@ -72,8 +72,9 @@ export class StreamSession {
       this.name = this.baseName;
     }
     this.#joinBody = { ...provisional, streamPath: this.name };
+    const owner = { pod: d.pod, connectionId: d.connectionId, sim: d.sim, channel: d.channel, kind: d.kind, startTime, joinBody: this.#joinBody };
     this.#heartbeat = setInterval(() => {
-      void d.claims.renew(this.name!, d.connectionId, d.registryTtlMs).then(
+      void d.claims.renew(this.name!, owner, d.registryTtlMs).then(
         (owned) => owned || d.onError(new Error(`lost ownership of ${this.name}`), 'registry renew'),
         (err) => d.onError(err, 'registry renew failed'),
       );

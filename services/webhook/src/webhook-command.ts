@@ -29,14 +29,6 @@ export async function webhookCommand(argv: string[]): Promise<number> {
     name: pod,
     onStatus: (s) => (s === 'disconnected' ? health.block('nats', 'disconnected') : health.unblock('nats')),
   });
-  // A relay that died held events without acknowledging them; JetStream hands them out again
-  // once the ack wait passes. Waiting that long before consuming means they come back in this
-  // relay's first batches, ahead of the same streams' later events, so a join still precedes its
-  // leave after a crash. (Several relays running at once do not get this guarantee for the
-  // events a dying peer held: see the issue note.)
-  const ackWaitMs = config.cluster.nats.event_ack_wait_second * 1000;
-  log.info({ ackWaitMs }, 'waiting one ack-wait for events a previous relay may have held');
-  await new Promise((r) => setTimeout(r, ackWaitMs));
   const relay = await startWebhookRelay({ config, bus, log, metricsRegistry: metrics });
   const router = addOpsRoutes(new HttpRouter(), health, metrics);
   const http = createServer((req, res) => void router.handle(req, res).then((ok) => ok || sendJson(res, 404, { error: 'not found' })));

@@ -11,6 +11,9 @@ import type { CallbackPoster, PostOutcome } from './callback-poster.js';
 import type { RetrySchedule } from './retry-schedule.js';
 import type { WebhookSigner } from './webhook-signer.js';
 
+/** How often a relay looks again for an earlier event of the same stream held elsewhere. */
+const EARLIER_EVENT_POLL_MS = 250;
+
 export type EventType = 'realtime' | 'playback' | 'audio';
 export type EventAction = 'join' | 'leave';
 
@@ -33,6 +36,8 @@ export interface PendingEvent {
   ack(): Promise<void> | void;
   /** Tells the source the event is still being worked on (a retry is waiting). */
   keepAlive(): void;
+  /** An earlier event of the same stream is held elsewhere (another relay): wait for it. */
+  earlierElsewhere?(): Promise<boolean>;
 }
 
 export type CallbackUrls = Readonly<Record<EventType, Readonly<Record<EventAction, string>>>>;
@@ -114,10 +119,9 @@ export class WebhookDispatcher {
       // Redelivered while we still hold it (the source's ack deadline passed): keep ours.
       return;
     }
-    // Insert by source order: a redelivered join that arrives after its leave still goes first.
-    let i = q.items.length;
-    while (i > (q.running ? 1 : 0) && q.items[i - 1]!.order > p.order) i--;
-    q.items.splice(i, 0, p);
+    // The queue is kept in source order when it is drained: a redelivered join that arrives
+    // after its leave still goes first.
+    q.items.push(p);
     if (!this.#firstSeen.has(p.event.id)) this.#firstSeen.set(p.event.id, this.#now());
     if (!q.running && !this.#ready.includes(key)) this.#ready.push(key);
     // Start on the next turn, so a batch the source hands over at once is ordered before any of
@@ -150,14 +154,16 @@ export class WebhookDispatcher {
 
   async #drain(_key: string, q: StreamQueue): Promise<void> {
     while (!this.#closed && q.items.length > 0) {
+      q.items.sort((a, b) => a.order - b.order);
       const head = q.items[0]!;
-      await this.#deliver(head);
+      const outcome = await this.#deliver(head, q);
       if (this.#closed) return;
-      q.items.shift();
+      // Deferred: an earlier event of this stream arrived while the head waited; sort again.
+      if (outcome !== 'deferred') q.items.splice(q.items.indexOf(head), 1);
     }
   }
 
-  async #deliver(p: PendingEvent): Promise<void> {
+  async #deliver(p: PendingEvent, q: StreamQueue): Promise<'done' | 'deferred' | undefined> {
     const { event } = p;
     const url = this.opts.urls[event.type][event.action];
     if (!url) {
@@ -173,6 +179,13 @@ export class WebhookDispatcher {
       this.opts.onOutcome?.({ kind: 'skipped', event, reason: 'url-disabled' });
       return;
     }
+    // Join before leave across relays: an earlier event of this stream held by another relay
+    // (or by one that died, until JetStream hands it out again) goes first.
+    const earlierHere = () => q.items.some((x) => x.order < p.order);
+    while (!earlierHere() && p.earlierElsewhere && (await p.earlierElsewhere().catch(() => false))) {
+      if (!(await this.#wait(EARLIER_EVENT_POLL_MS, p))) return;
+    }
+    if (earlierHere()) return 'deferred';
     const body = JSON.stringify(event.body);
     // A redelivery after a crash continues the schedule where the last process left it.
     let attempt = Math.max(0, p.deliveryCount - 1);
