@@ -93,6 +93,10 @@ export async function startAll(config: Config, log: Logger, opts: { defaultSimul
       health.startDraining();
       for (const d of devices) d.stop();
       await ingest.drain(0);
+      // The leave events just emitted are in the in-process bus only: give the relay a moment
+      // to post them before the process goes (on NATS they would wait in JetStream instead).
+      const deadline = Date.now() + 5000;
+      while (!clustered && webhook.dispatcher.pending > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       webhook.stop();
       pool.close();
       http.closeAllConnections();
