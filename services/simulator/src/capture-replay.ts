@@ -40,22 +40,24 @@ export function loadCapturePackets(bytes: Uint8Array): CapturePackets {
   demuxer.push(bytes);
   demuxer.end();
   if (packets.length === 0 || !demuxer.revision) throw new ReplayError(`no JT1078 packet in the capture (${faults.length} faults)`);
+  // Send time follows the highest timestamp so far: audio and video interleave on separate
+  // clocks (a video frame at 41 ms, then audio at 20 ms), so the envelope, not each step, is
+  // the device's pace. A jump beyond MAX_PACING_GAP_MS is a clock jump, not a pause.
   const times: number[] = [];
   let t = 0;
-  let lastTs: number | undefined;
+  let shift: number | undefined;
   let lastStep = 40;
   for (const p of packets) {
     if (p.timestamp !== undefined) {
-      if (lastTs !== undefined) {
-        const step = p.timestamp - lastTs;
-        if (step > 0 && step <= MAX_PACING_GAP_MS) {
-          t += step;
-          lastStep = step;
-        } else if (step !== 0) {
-          t += lastStep;
-        }
+      shift ??= -p.timestamp;
+      const rel = p.timestamp + shift;
+      if (rel > t + MAX_PACING_GAP_MS) {
+        shift -= rel - t - lastStep;
+        t += lastStep;
+      } else if (rel > t) {
+        lastStep = rel - t;
+        t = rel;
       }
-      lastTs = p.timestamp;
     }
     times.push(t);
   }
