@@ -43,17 +43,25 @@ export class IngestConnection {
   #closing: Promise<void> | undefined;
   lastActivityMs: number;
   bytes = 0;
+  readonly #bytesCounter: { inc(n?: number): void };
+  readonly #videoFrames: { inc(n?: number): void };
+  readonly #audioFrames: { inc(n?: number): void };
 
   constructor(private readonly deps: IngestConnectionDeps) {
     this.#now = deps.now ?? (() => new Date());
     this.#mono = deps.monotonicMs ?? (() => performance.now());
     this.lastActivityMs = this.#mono();
+    // Label lookups cost a microsecond each: bind the per-packet counters once per connection.
+    const packets = deps.metrics.packets.labels(deps.kind);
+    this.#bytesCounter = deps.metrics.bytes.labels(deps.kind);
+    this.#videoFrames = deps.metrics.frames.labels(deps.kind, 'video');
+    this.#audioFrames = deps.metrics.frames.labels(deps.kind, 'audio');
     const onFault = (f: StreamFault) => this.#fault(f);
     this.#assembler = new FrameAssembler({ onFault });
     this.#demuxer = new StreamDemuxer({
       onFault,
       onPacket: (packet) => {
-        deps.metrics.packets.inc({ kind: deps.kind });
+        packets.inc();
         const frames = this.#assembler.push(packet);
         for (const frame of frames) {
           const key = `${frame.sim}/${frame.channel}`;
@@ -85,7 +93,7 @@ export class IngestConnection {
     if (this.#closing) return;
     this.lastActivityMs = this.#mono();
     this.bytes += chunk.length;
-    this.deps.metrics.bytes.inc({ kind: this.deps.kind }, chunk.length);
+    this.#bytesCounter.inc(chunk.length);
     this.#debug?.write(chunk, Date.now());
     this.#demuxer.push(chunk);
   }
@@ -111,7 +119,7 @@ export class IngestConnection {
         d.digest.report(`drop:${reason}:${d.connectionId}`, `frame dropped: ${reason}`, { connectionId: d.connectionId, sim, channel, reason });
       },
       onPublished: (frame) => {
-        d.metrics.frames.inc({ kind: d.kind, media: frame.mediaKind });
+        (frame.mediaKind === 'video' ? this.#videoFrames : this.#audioFrames).inc();
         d.onFrame?.(frame);
       },
       onError: (err, what) => d.log.error({ err, connectionId: d.connectionId, sim, channel }, what),

@@ -121,7 +121,8 @@ async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const bound = await plainPublishBound(url, `benchbound${Date.now()}`, 900, ctx.quick ? 2 : 5);
   ctx.log(`plain NATS publish of 900-byte messages: ${bound.msgs.toFixed(0)} msgs/s, ${bound.mbps.toFixed(1)} MB/s`);
   results.push({ name: 'ingest.bound.plain-publish', value: bound.msgs, unit: 'msgs/s', note: `${bound.mbps.toFixed(1)} MB/s of 900-byte messages from one client` });
-  for (const n of ctx.quick ? [50] : [200, 1000, 2000]) {
+  const sizes = process.env['JT1078_BENCH_DEVICES']?.split(',').map(Number) ?? (ctx.quick ? [50] : [200, 1000, 2000]);
+  for (const n of sizes) {
     const r = await runFleet(ctx, url, redis, n, ctx.quick ? 3 : 10);
     const fps = r[0]!.value;
     results.push(...r, { name: `ingest.${n}.vs-bound`, value: fps / bound.msgs, unit: 'ratio', baseline: { name: 'plain publish', value: bound.msgs, unit: 'msgs/s' }, ratio: fps / bound.msgs, note: 'frames/s reaching a subscriber / plain publish msgs/s' });
