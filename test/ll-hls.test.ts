@@ -6,18 +6,11 @@
  */
 import HLS from 'hls-parser';
 import { describe, expect, it } from 'vitest';
-import { FrameAssembler, StreamDemuxer, readCapture, type AssembledFrame } from '@jt1078/jt1078';
+import { readCapture, type AssembledFrame } from '@jt1078/jt1078';
 import { MediaFramePackager } from '@jt1078/media/packaging';
-import { G711_CAPTURE, sharedTestdataAvailable } from '../libs/jt1078/src/testdata/generate-captures.js';
+import { G711_CAPTURE, framesOf, sharedTestdataAvailable } from '../libs/jt1078/src/testdata/generate-captures.js';
 
-function frames(): AssembledFrame[] {
-  const out: AssembledFrame[] = [];
-  const a = new FrameAssembler();
-  const d = new StreamDemuxer({ onPacket: (p) => out.push(...a.push(p)) });
-  d.push(readCapture(G711_CAPTURE));
-  d.end();
-  return out;
-}
+const frames = (): AssembledFrame[] => framesOf(readCapture(G711_CAPTURE));
 
 /** The capture looped `passes` times, timestamps continuing, as a live ingest would stamp them. */
 function* live(passes: number) {

@@ -184,14 +184,4 @@ export interface PacketPlan {
   readonly body: Uint8Array;
 }
 
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+export { concatBytes } from '@jt1078/media/bytes';

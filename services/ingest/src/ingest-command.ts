@@ -1,16 +1,14 @@
 /** `jt1078 ingest [--config FILE]`: the ingest as a pod runs it, on NATS and Redis. */
-import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { NatsMediaBus } from '@jt1078/bus';
 import { HealthState, ShutdownSequence } from '@jt1078/runtime/lifecycle';
-import { HttpRouter, addOpsRoutes, sendJson } from '@jt1078/runtime/http';
+import { HttpRouter, addOpsRoutes, serveRouter } from '@jt1078/runtime/http';
 import { loadConfig } from '@jt1078/runtime/config';
 import { createLogger } from '@jt1078/runtime/logger';
 import { createMetricsRegistry } from '@jt1078/runtime/metrics';
 import { RedisStreamRegistry } from '@jt1078/store';
 import { hostname } from 'node:os';
 import { IngestService } from './ingest-service.js';
-import { splitAddr } from './ingest-server.js';
 
 export async function ingestCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } } });
@@ -33,10 +31,7 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   const registry = new RedisStreamRegistry(config.cluster.redis.url, config.cluster.nats.subject_root);
   const service = new IngestService({ config, bus, registry, metricsRegistry: metrics, log, pod });
   await service.start();
-  const router = addOpsRoutes(new HttpRouter(), health, metrics);
-  const http = createServer((req, res) => void router.handle(req, res).then((ok) => ok || sendJson(res, 404, { error: 'not found' })));
-  const { host, port } = splitAddr(config.cluster.http.addr);
-  await new Promise<void>((resolve) => http.listen(port, host, resolve));
+  const http = await serveRouter(addOpsRoutes(new HttpRouter(), health, metrics), config.cluster.http.addr);
   log.info({ pod, http: config.cluster.http.addr }, 'ingest ready');
   const shutdown = new ShutdownSequence(log);
   shutdown.add('readiness off', () => health.startDraining());

@@ -2,25 +2,13 @@
  * What the ingest needs from the bus and the store, declared narrowly here (mediamtx style):
  * the NATS/JetStream and Redis adapters, and their in-process twins, satisfy these.
  */
+import type { FrameEnvelope } from '@jt1078/bus';
 import type { BusPressure } from './key-frame-gate.js';
 
 export type StreamKind = 'live' | 'playback';
 
-export interface IngestFrame {
-  readonly streamKind: StreamKind;
-  readonly sim: string;
-  readonly channel: number;
-  readonly codec: string;
-  readonly mediaKind: 'video' | 'audio';
-  readonly keyFrame: boolean;
-  /** ms since the stream started (arrival time for live, device time for playback), monotonic. */
-  readonly timestamp: number;
-  /** Frame number within the stream, from 0. */
-  readonly sequence: number;
-  readonly connectionId: string;
-  readonly streamPath: string;
-  readonly data: Uint8Array;
-}
+/** What the ingest publishes: the bus's frame envelope, for a live or playback stream. */
+export type IngestFrame = FrameEnvelope & { readonly streamKind: StreamKind };
 
 export interface FramePublisher {
   publishFrame(frame: IngestFrame): void;

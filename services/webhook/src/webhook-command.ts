@@ -1,10 +1,9 @@
 /** `jt1078 webhook [--config FILE]`: the callback relay as a pod runs it, on NATS. */
-import { createServer } from 'node:http';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { NatsMediaBus } from '@jt1078/bus';
 import { loadConfig } from '@jt1078/runtime/config';
-import { HttpRouter, addOpsRoutes, sendJson } from '@jt1078/runtime/http';
+import { HttpRouter, addOpsRoutes, serveRouter } from '@jt1078/runtime/http';
 import { HealthState, ShutdownSequence } from '@jt1078/runtime/lifecycle';
 import { createLogger } from '@jt1078/runtime/logger';
 import { createMetricsRegistry } from '@jt1078/runtime/metrics';
@@ -30,11 +29,7 @@ export async function webhookCommand(argv: string[]): Promise<number> {
     onStatus: (s) => (s === 'disconnected' ? health.block('nats', 'disconnected') : health.unblock('nats')),
   });
   const relay = await startWebhookRelay({ config, bus, log, metricsRegistry: metrics });
-  const router = addOpsRoutes(new HttpRouter(), health, metrics);
-  const http = createServer((req, res) => void router.handle(req, res).then((ok) => ok || sendJson(res, 404, { error: 'not found' })));
-  const addr = config.cluster.http.addr;
-  const i = addr.lastIndexOf(':');
-  await new Promise<void>((resolve) => http.listen(Number(addr.slice(i + 1)), addr.slice(0, i) || '0.0.0.0', resolve));
+  const http = await serveRouter(addOpsRoutes(new HttpRouter(), health, metrics), config.cluster.http.addr);
   log.info({ pod }, 'webhook relay ready');
   const shutdown = new ShutdownSequence(log);
   shutdown.add('readiness off', () => health.startDraining());

@@ -4,6 +4,8 @@
  * the same frames give the same bytes on every packager replica.
  */
 
+import { concatBytes } from '../bytes/index.js';
+
 export type Bytes = Uint8Array;
 
 const enc = new TextEncoder();
@@ -16,22 +18,10 @@ function u16(v: number): Bytes {
   return new Uint8Array([(v >>> 8) & 0xff, v & 0xff]);
 }
 
-function concat(parts: readonly Bytes[]): Bytes {
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 /** A box: 32-bit size, four-character type, payload (§4.2). */
 export function box(type: string, ...payloads: Bytes[]): Bytes {
-  const body = concat(payloads);
-  return concat([u32(8 + body.length), enc.encode(type), body]);
+  const body = concatBytes(payloads);
+  return concatBytes([u32(8 + body.length), enc.encode(type), body]);
 }
 
 /** A FullBox: a box whose payload starts with version (8 bits) and flags (24 bits). */
@@ -69,7 +59,7 @@ export function timescaleOf(track: TrackInfo): number {
   return track.kind === 'video' ? VIDEO_TIMESCALE : track.sampleRate;
 }
 
-const UNITY_MATRIX = concat([u32(0x00010000), u32(0), u32(0), u32(0), u32(0x00010000), u32(0), u32(0), u32(0), u32(0x40000000)]);
+const UNITY_MATRIX = concatBytes([u32(0x00010000), u32(0), u32(0), u32(0), u32(0x00010000), u32(0), u32(0), u32(0), u32(0x40000000)]);
 
 function mvhd(nextTrackId: number): Bytes {
   return fullBox('mvhd', 0, 0, u32(0), u32(0), u32(1000), u32(0), u32(0x00010000), u16(0x0100), new Uint8Array(10), UNITY_MATRIX, new Uint8Array(24), u32(nextTrackId));
@@ -109,8 +99,8 @@ function visualSampleEntry(t: VideoTrackInfo): Bytes {
 /** ES_Descriptor (ISO/IEC 14496-1 §7.2.6.5) with an AudioSpecificConfig, for AAC's `esds`. */
 function esds(asc: Bytes, trackId: number): Bytes {
   const descriptor = (tag: number, ...body: Bytes[]) => {
-    const b = concat(body);
-    return concat([new Uint8Array([tag, 0x80, 0x80, 0x80, b.length]), b]);
+    const b = concatBytes(body);
+    return concatBytes([new Uint8Array([tag, 0x80, 0x80, 0x80, b.length]), b]);
   };
   const decoderSpecific = descriptor(0x05, asc);
   // objectTypeIndication 0x40 (MPEG-4 audio), streamType 5 (audio) << 2 | 1, buffer/bitrates 0.
@@ -157,7 +147,7 @@ export function writeInitSegment(tracks: readonly TrackInfo[]): Bytes {
   const ftyp = box('ftyp', enc.encode('iso6'), u32(0), enc.encode('iso6cmfcdashmp41'));
   const mvex = box('mvex', ...tracks.map((t) => fullBox('trex', 0, 0, u32(t.id), u32(1), u32(0), u32(0), u32(0))));
   const nextId = Math.max(0, ...tracks.map((t) => t.id)) + 1;
-  return concat([ftyp, box('moov', mvhd(nextId), ...tracks.map(trak), mvex)]);
+  return concatBytes([ftyp, box('moov', mvhd(nextId), ...tracks.map(trak), mvex)]);
 }
 
 export interface FragmentSample {

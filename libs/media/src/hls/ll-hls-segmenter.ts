@@ -8,6 +8,7 @@
  * bytes and playlists.
  */
 import { writeFragment, writeInitSegment, VIDEO_TIMESCALE, type AudioTrackInfo, type FragmentSample, type TrackInfo, type VideoTrackInfo } from '../fmp4/index.js';
+import { concatBytes } from '../bytes/index.js';
 import { blockingReloadState, renderLlHlsPlaylist, type PlaylistPart, type PlaylistSegment, type PlaylistState } from './ll-hls-playlist.js';
 
 /**
@@ -237,7 +238,7 @@ export class LlHlsSegmenter {
       durationSec,
       parts: open.parts,
       mapUri: open.mapUri,
-      data: concatParts(open.parts),
+      data: concatBytes(open.parts.map((p) => p.data)),
     });
     this.stats.segments++;
     if (this.#window > 0) {
@@ -297,14 +298,4 @@ export class LlHlsSegmenter {
   reloadState(msn: number, part: number | undefined): 'ready' | 'wait' | 'too-far' {
     return blockingReloadState(this.playlistState(), msn, part);
   }
-}
-
-function concatParts(parts: readonly Part[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.data.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p.data, o);
-    o += p.data.length;
-  }
-  return out;
 }

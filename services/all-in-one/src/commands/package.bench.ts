@@ -8,20 +8,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FrameAssembler, StreamDemuxer, readCapture, type AssembledFrame } from '@jt1078/jt1078';
-import { G711_CAPTURE } from '@jt1078/jt1078/testdata';
+import { readCapture, type AssembledFrame } from '@jt1078/jt1078';
+import { G711_CAPTURE, framesOf } from '@jt1078/jt1078/testdata';
 import { AudioTranscoder } from '@jt1078/media/audio';
 import { MediaFramePackager } from '@jt1078/media/packaging';
 import type { BenchContext, BenchGroup, BenchResult } from '@jt1078/runtime/bench';
 
-function captureFrames(): AssembledFrame[] {
-  const out: AssembledFrame[] = [];
-  const a = new FrameAssembler();
-  const d = new StreamDemuxer({ onPacket: (p) => out.push(...a.push(p)) });
-  d.push(readCapture(G711_CAPTURE));
-  d.end();
-  return out;
-}
+const captureFrames = (): AssembledFrame[] => framesOf(readCapture(G711_CAPTURE));
 
 /** CPU seconds (user + system) a shell command's children used: bash's `times` second line. */
 function childCpuSeconds(command: string): number {

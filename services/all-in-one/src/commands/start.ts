@@ -4,7 +4,6 @@
  * NATS_URL / REDIS_URL) it joins a real cluster.
  */
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -12,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { MemoryMediaBus, NatsMediaBus, type MediaBus } from '@jt1078/bus';
 import { readCapture } from '@jt1078/jt1078';
 import { loadConfig, ConfigError, type Config } from '@jt1078/runtime/config';
-import { HttpRouter, addOpsRoutes, sendJson } from '@jt1078/runtime/http';
+import { HttpRouter, addOpsRoutes, serveRouter } from '@jt1078/runtime/http';
 import { HealthState, ShutdownSequence } from '@jt1078/runtime/lifecycle';
 import { createLogger, type Logger } from '@jt1078/runtime/logger';
 import { createMetricsRegistry } from '@jt1078/runtime/metrics';
@@ -63,12 +62,8 @@ export async function startAll(config: Config, log: Logger, opts: { defaultSimul
     res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=86400' });
     res.end(hlsJs);
   });
-  const http = createServer((req, res) => void router.handle(req, res).then((ok) => ok || sendJson(res, 404, { error: 'not found' })));
-  const { host, port } = splitAddr(config.cluster.http.addr);
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(port, host, () => resolve());
-  });
+  const http = await serveRouter(router, config.cluster.http.addr);
+  const host = splitAddr(config.cluster.http.addr).host;
   const httpPort = (http.address() as { port: number }).port;
 
   const sims = [...config.jt1078.simulations];
