@@ -31,7 +31,7 @@ describe('README on a fresh clone', () => {
     expect(readme).toContain('npm test');
     execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: clone, stdio: 'ignore', timeout: 240_000 });
     const http = await freePort();
-    const env = { ...process.env, HTTP_ADDR: `127.0.0.1:${http}` };
+    const env: NodeJS.ProcessEnv = { ...process.env, HTTP_ADDR: `127.0.0.1:${http}` };
     delete env['NATS_URL'];
     delete env['REDIS_URL'];
     let logs = '';

@@ -65,6 +65,10 @@ describe('jt1078 start + console in Chromium', () => {
     expect(size.width).toBe(320);
     expect(size.height).toBe(240);
     expect(size.time).toBeGreaterThan(3);
+    // The console shows codec, size, bitrate and live latency for the stream it plays.
+    await page.waitForFunction(() => /kbit\/s/.test(document.getElementById('info')!.textContent ?? ''), undefined, { timeout: 5000 });
+    const info = await page.locator('#info').textContent();
+    expect(info).toMatch(/avc1\.[0-9a-f]{6}.* 320×240, [1-9]\d* kbit\/s, t=[\d.]+ s, live latency [\d.]+ s/);
     await saveScreenshot(page, 'console-playing');
     await page.close();
   }, 60_000);

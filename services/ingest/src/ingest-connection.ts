@@ -118,8 +118,9 @@ export class IngestConnection {
         d.metrics.drops.inc({ kind: d.kind, reason });
         d.digest.report(`drop:${reason}:${d.connectionId}`, `frame dropped: ${reason}`, { connectionId: d.connectionId, sim, channel, reason });
       },
-      onPublished: (frame) => {
+      onPublished: (frame, publishMs) => {
         (frame.mediaKind === 'video' ? this.#videoFrames : this.#audioFrames).inc();
+        d.metrics.publishSeconds.observe(publishMs / 1000);
         d.onFrame?.(frame);
       },
       onError: (err, what) => d.log.error({ err, connectionId: d.connectionId, sim, channel }, what),

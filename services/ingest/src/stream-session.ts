@@ -27,7 +27,8 @@ export interface StreamSessionDeps {
   readonly now: () => Date;
   readonly monotonicMs: () => number;
   readonly onDrop: (reason: DropReason | 'claim-queue-full' | 'no-codec', frame: AssembledFrame) => void;
-  readonly onPublished: (frame: IngestFrame) => void;
+  /** `publishMs`: how long the publish call took (the client's buffering, not the network). */
+  readonly onPublished: (frame: IngestFrame, publishMs: number) => void;
   readonly onError: (err: unknown, what: string) => void;
 }
 
@@ -139,8 +140,9 @@ export class StreamSession {
       streamPath: this.name!,
       data: frame.data,
     };
+    const started = performance.now();
     d.publisher.publishFrame(out);
-    d.onPublished(out);
+    d.onPublished(out, performance.now() - started);
   }
 
   /** Ends the stream: the leave event (with `extra`, e.g. debug capture fields) and the release. */

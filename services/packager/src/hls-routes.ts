@@ -160,7 +160,8 @@ export function addHlsRoutes(router: HttpRouter, opts: HlsRoutesOptions): HttpRo
         res,
         200,
         entries.map((e) => {
-          const video = opts.pool.get(e.name)?.packager;
+          const packager = opts.pool.get(e.name)?.packager;
+          const tracks = packager?.tracks;
           return {
             streamPath: e.name,
             sim: e.sim,
@@ -169,7 +170,8 @@ export function addHlsRoutes(router: HttpRouter, opts: HlsRoutesOptions): HttpRo
             startTime: e.startTime,
             pod: e.pod,
             ...(e.meta ?? {}),
-            ...(video ? { packaging: { segments: video.segmenter.segments.length } } : {}),
+            // Known while a packager on this pod has the stream open (it has parsed the SPS).
+            ...(tracks?.video ? { codecs: [tracks.video.codecString, tracks.audio?.codec].filter(Boolean), width: tracks.video.width, height: tracks.video.height } : {}),
           };
         }),
         CORS,

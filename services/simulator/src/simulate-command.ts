@@ -57,16 +57,21 @@ export async function simulateCommand(argv: string[]): Promise<number> {
         replay: new CaptureReplay(capture, { sim, channel, loop: values.loop }),
       }),
   );
+  // One line, rewritten in place on a terminal; a line every 5 s into a log.
+  const tty = process.stderr.isTTY;
   const progress = setInterval(() => {
     const packets = fleet.reduce((n, d) => n + d.packetsSent, 0);
     const bytes = fleet.reduce((n, d) => n + d.bytesSent, 0);
-    process.stderr.write(`simulate: ${packets} packets, ${(bytes / 1e6).toFixed(1)} MB sent\n`);
-  }, 5000).unref();
+    const connected = fleet.filter((d) => d.connects > 0).length;
+    const line = `simulate: ${connected}/${fleet.length} devices connected, ${packets} packets, ${(bytes / 1e6).toFixed(1)} MB sent`;
+    process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
+  }, tty ? 500 : 5000).unref();
   const stop = () => fleet.forEach((d) => d.stop());
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   await Promise.all(fleet.map((d) => d.start()));
   clearInterval(progress);
+  if (tty) process.stderr.write('\n');
   const packets = fleet.reduce((n, d) => n + d.packetsSent, 0);
   process.stderr.write(`simulate: done, ${packets} packets sent\n`);
   return 0;

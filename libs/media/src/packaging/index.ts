@@ -58,6 +58,15 @@ export class MediaFramePackager {
     this.#trackWaitMs = opts.expectAudio === 'auto' || opts.expectVideo === 'auto' ? (opts.trackWaitMs ?? 1000) : Infinity;
   }
 
+  /** What the stream carries, once known: for stream lists and consoles. */
+  get tracks(): { video?: { codec: string; codecString: string; width: number; height: number }; audio?: { codec: string } } {
+    const d = this.#video?.description;
+    return {
+      ...(d ? { video: { codec: d.codec, codecString: d.codecString, width: d.width, height: d.height } } : {}),
+      ...(this.#audioTrack ? { audio: { codec: this.#audioTrack.codec } } : {}),
+    };
+  }
+
   get timelineCorrections(): number {
     const s = this.#videoTimeline.stats;
     return s.stalls + s.backwards + s.jumps + s.resets;
