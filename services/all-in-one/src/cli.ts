@@ -13,6 +13,7 @@ Commands:
   simulate --file F --addr HOST:PORT [--loop] [--speed X] [--sim S] [--channel C] [--devices N] [--udp]
                                      replay a capture as one or many devices, paced by its timestamps
   ingest [--config FILE]             the ingest service, as a pod runs it (needs NATS_URL and REDIS_URL)
+  packager [--config FILE]           the LL-HLS origin, as a pod runs it (needs NATS_URL and REDIS_URL)
   webhook [--config FILE]            the callback relay, as a pod runs it (needs NATS_URL)
   bench [--json FILE] [--only G]     run the benchmark suite (--list shows the groups, --quick a short run)
   help                               this text
@@ -28,6 +29,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   ingest: async () => (await import('@jt1078/svc-ingest')).ingestCommand,
   start: async () => (await import('./commands/start.js')).startCommand,
   webhook: async () => (await import('@jt1078/svc-webhook')).webhookCommand,
+  packager: async () => (await import('@jt1078/svc-packager')).packagerCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

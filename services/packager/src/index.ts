@@ -1,3 +1,4 @@
 export * from './stream-path.js';
 export * from './live-stream-pool.js';
 export * from './hls-routes.js';
+export { packagerCommand } from './packager-command.js';
