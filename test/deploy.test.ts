@@ -37,7 +37,7 @@ describe('deploy/', () => {
     try {
       rendered = execFileSync('kubectl', ['kustomize', path.join(ROOT, 'deploy/kustomize/base')], { encoding: 'utf8' });
     } catch (err) {
-      throw new Error(`kubectl kustomize failed (${(err as Error).message}); install kubectl (.ci/run does)`);
+      throw new Error(`kubectl kustomize failed (${(err as Error).message}); install kubectl (.ci/run does)`, { cause: err });
     }
     const objects = parseAllDocuments(rendered).map((d) => d.toJS() as K8sObject);
     expect(objects.map((o) => o.kind).sort()).toEqual([
