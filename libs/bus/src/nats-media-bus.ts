@@ -302,8 +302,10 @@ export class NatsMediaBus implements MediaBus {
         }
         const other = m.json<EventEnvelope>();
         if (other.type === event.type && other.streamKey === event.streamKey) return true;
-      } catch {
-        // Gone: acknowledged (and removed) by whoever held it.
+      } catch (err) {
+        // Gone: acknowledged (and removed) by whoever held it. Any other failure (a timeout
+        // under load) proves nothing: wait and look again rather than risk a leave before its join.
+        if (!/no message found|not found/i.test((err as Error).message)) return true;
         gaps.unseen.delete(s);
       }
     }
@@ -366,4 +368,16 @@ class ChunkReassembler {
     }
     return frameFromMessage(subject, headers, whole);
   }
+}
+
+/** The pod's bus: NATS from its config, readiness blocked while disconnected. */
+export function connectPodBus(pod: { readonly name: string; readonly config: { readonly cluster: { readonly nats: { readonly url: string; readonly subject_root: string; readonly event_ack_wait_second: number } } }; readonly health: { block(name: string, reason: string): void; unblock(name: string): void } }): Promise<NatsMediaBus> {
+  const nats = pod.config.cluster.nats;
+  return NatsMediaBus.connect({
+    url: nats.url,
+    root: nats.subject_root,
+    eventAckWaitMs: nats.event_ack_wait_second * 1000,
+    name: pod.name,
+    onStatus: (s) => (s === 'disconnected' ? pod.health.block('nats', 'disconnected') : pod.health.unblock('nats')),
+  });
 }
