@@ -1,20 +1,34 @@
 /**
- * Where tests find NATS and Redis (DESIGN.md "Real components"): NATS_URL / REDIS_URL when set;
- * else the servers every machine of this project runs on 127.0.0.1:4222 / :6379; else
- * `nats-server -js` / `redis-server` from PATH on free ports (stopped when the process exits);
- * else the test fails, saying which of these to provide. Never a skip: CI must run every test.
+ * Where tests find NATS and Redis (DESIGN.md "Real components"), in this order:
+ *   1. NATS_URL / REDIS_URL when set;
+ *   2. the servers every machine of this project runs on 127.0.0.1:4222 / :6379;
+ *   3. `nats-server -js` / `redis-server` from PATH, started on free ports and stopped when the
+ *      test process exits;
+ *   4. otherwise the test FAILS, saying which of these to provide. (testcontainers, the fourth
+ *      way DESIGN.md names, is not installed in this workspace and there is no Docker engine;
+ *      the message says so.) Never a skip: CI must run every test.
+ *
+ * Tests share those servers with each other and with other people's runs: each isolates itself
+ * with uniquePrefix() (subject roots, stream names, consumer names, Redis keys) and removes what
+ * it created. A test that must stop or restart a server starts its own with startNatsServer() /
+ * startRedisServer() and never touches the shared ones.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 
-const started: ChildProcess[] = [];
+const children = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
 process.once('exit', () => {
-  for (const c of started) c.kill('SIGKILL');
+  for (const c of children) c.kill('SIGKILL');
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
 });
+
+/** A server port accepts connections within this long after spawn, or the start failed. */
+const START_TIMEOUT_MS = 10_000;
 
 function reachable(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
   return new Promise((resolve) => {
@@ -29,62 +43,142 @@ function reachable(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<b
   });
 }
 
+/** A TCP port nothing listens on right now (the OS picks it; another process could still take it before use). */
 export async function freePort(): Promise<number> {
   const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', resolve);
+  });
   const port = (srv.address() as { port: number }).port;
   await new Promise<void>((resolve) => srv.close(() => resolve()));
   return port;
 }
 
-function onPath(binary: string): boolean {
+export function onPath(binary: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${binary}`]).status === 0;
 }
 
-async function startLocal(binary: string, args: (port: number) => string[]): Promise<string | undefined> {
-  if (!onPath(binary)) return undefined;
-  const port = await freePort();
-  const child = spawn(binary, args(port), { stdio: 'ignore' });
-  started.push(child);
-  for (let i = 0; i < 50; i++) {
-    if (await reachable(port)) return `127.0.0.1:${port}`;
-    await new Promise((r) => setTimeout(r, 100));
+/** A server process a test owns: it may stop and start it again on the same port and data directory. */
+export interface LocalServer {
+  readonly url: string;
+  readonly port: number;
+  readonly running: boolean;
+  /** SIGTERM and wait for the port to close (SIGKILL after 5 s). */
+  stop(): Promise<void>;
+  /** Starts it again (same port, same data directory). */
+  start(): Promise<void>;
+}
+
+class SpawnedServer implements LocalServer {
+  #child: ChildProcess | undefined;
+
+  constructor(
+    private readonly binary: string,
+    private readonly args: readonly string[],
+    readonly port: number,
+    readonly url: string,
+  ) {}
+
+  get running(): boolean {
+    return this.#child !== undefined;
   }
-  child.kill('SIGKILL');
-  return undefined;
+
+  async start(): Promise<void> {
+    if (this.#child) return;
+    const child = spawn(this.binary, [...this.args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    children.add(child);
+    this.#child = child;
+    const end = Date.now() + START_TIMEOUT_MS;
+    while (!(await reachable(this.port))) {
+      if (child.exitCode !== null || Date.now() > end) {
+        await this.stop();
+        throw new Error(`${this.binary} ${this.args.join(' ')} did not start on port ${this.port}: ${stderr.trim() || `exit ${child.exitCode}`}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async stop(): Promise<void> {
+    const child = this.#child;
+    if (!child) return;
+    this.#child = undefined;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(killer);
+    }
+    children.delete(child);
+  }
+}
+
+function missing(what: 'NATS' | 'Redis', binary: string, env: string, port: number): Error {
+  return new Error(
+    `No ${what} for the tests. Provide one of: ${env}=<url> in the environment; a ${what} server on 127.0.0.1:${port}` +
+      `${what === 'NATS' ? ' with JetStream on (nats-server -js)' : ''}; or \`${binary}\` on PATH (the tests start it on a free port). ` +
+      'testcontainers (Docker) is not an option here: it is not installed and there is no Docker engine.',
+  );
+}
+
+/** A private `nats-server -js` on a free port, with its own store directory (kept across stop/start). */
+export async function startNatsServer(): Promise<LocalServer> {
+  if (!onPath('nats-server')) throw missing('NATS', 'nats-server', 'NATS_URL', 4222);
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), 'nats-js-'));
+  tempDirs.add(dir);
+  const server = new SpawnedServer('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], port, `nats://127.0.0.1:${port}`);
+  await server.start();
+  return server;
+}
+
+/** A private `redis-server` on a free port, no persistence (a restart loses everything, as a crashed Redis without AOF does). */
+export async function startRedisServer(): Promise<LocalServer> {
+  if (!onPath('redis-server')) throw missing('Redis', 'redis-server', 'REDIS_URL', 6379);
+  const port = await freePort();
+  const server = new SpawnedServer('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], port, `redis://127.0.0.1:${port}`);
+  await server.start();
+  return server;
 }
 
 let natsPromise: Promise<string> | undefined;
 let redisPromise: Promise<string> | undefined;
 
+/** The NATS (JetStream) URL tests use; see the file comment for the order. */
 export function natsUrl(): Promise<string> {
   natsPromise ??= (async () => {
-    if (process.env['NATS_URL']) return process.env['NATS_URL'];
+    const env = process.env['NATS_URL'];
+    if (env) return env;
     if (await reachable(4222)) return 'nats://127.0.0.1:4222';
-    const dir = mkdtempSync(path.join(tmpdir(), 'nats-js-'));
-    const addr = await startLocal('nats-server', (port) => ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir]);
-    if (addr) return `nats://${addr}`;
-    throw new Error('No NATS for the tests: set NATS_URL, run nats-server (JetStream on) at 127.0.0.1:4222, or put nats-server on PATH. (testcontainers is not used: no Docker engine here.)');
+    return (await startNatsServer()).url;
   })();
   return natsPromise;
 }
 
+/** The Redis URL tests use; see the file comment for the order. */
 export function redisUrl(): Promise<string> {
   redisPromise ??= (async () => {
-    if (process.env['REDIS_URL']) return process.env['REDIS_URL'];
+    const env = process.env['REDIS_URL'];
+    if (env) return env;
     if (await reachable(6379)) return 'redis://127.0.0.1:6379';
-    const addr = await startLocal('redis-server', (port) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
-    if (addr) return `redis://${addr}`;
-    throw new Error('No Redis for the tests: set REDIS_URL, run redis-server at 127.0.0.1:6379, or put redis-server on PATH. (testcontainers is not used: no Docker engine here.)');
+    return (await startRedisServer()).url;
   })();
   return redisPromise;
 }
 
-/** A prefix no other test (or test run) on a shared server uses. */
+/**
+ * A prefix no other test (or test run) on a shared server uses: `t<label><8 hex>`, letters and
+ * digits only, so it is valid as a NATS subject token, a JetStream stream/consumer name and a
+ * Redis key prefix.
+ */
 export function uniquePrefix(label: string): string {
   return `t${label.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 12)}${randomBytes(4).toString('hex')}`;
 }
 
+/** Polls `cond` every 20 ms until it holds, or fails naming `what` after `timeoutMs`. */
 export async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await cond())) {

@@ -1,17 +1,32 @@
 /**
  * What the services need from the bus. NatsMediaBus (a cluster) and MemoryMediaBus (`jt1078
- * start` on one machine) both provide it, and one contract test suite holds them to it.
+ * start` on one machine) both provide it, and one contract suite (media-bus.contract.ts) holds
+ * them to it. The parts are separate interfaces so a consumer declares only what it uses: the
+ * ingest a FrameBus and an EventBus, the webhook an EventBus, the packager a FrameBus and a
+ * ViewerBus, the intercom a FrameBus and a TalkBus.
  */
+import type { BusStats } from './bus-stats.js';
 import type { EventEnvelope } from './event-envelope.js';
 import type { FrameEnvelope } from './frame-envelope.js';
 import type { StreamKind } from './subjects.js';
+import type { TalkAudio } from './talk-envelope.js';
+import type { ViewerNotice } from './viewer-notice.js';
 
-/** How congested publishing is: 0 free, 1 soft (drop non-key frames), 2 hard (drop all). */
+/** An operation on a bus after close(). */
+export class BusClosed extends Error {
+  override readonly name = 'BusClosed';
+  readonly kind = 'bus-closed';
+  constructor(readonly operation: string) {
+    super(`${operation}: the bus is closed`);
+  }
+}
+
+/** How congested publishing is: 0 free, 1 soft (pass key frames and their GOP only), 2 hard (drop all). */
 export type BusPressure = 0 | 1 | 2;
 
 export interface FrameFilter {
   readonly streamKind: StreamKind;
-  /** Omitted: every SIM/channel of that kind. */
+  /** Omitted: every SIM (and channel) of that kind. */
   readonly sim?: string;
   readonly channel?: number;
 }
@@ -20,47 +35,92 @@ export interface Unsubscribe {
   (): void;
 }
 
-export type EventOutcome = 'ack' | { readonly retryInMs: number };
+export interface SubscribeFramesOptions {
+  /**
+   * First deliver what the bus retains for the filter (the last ~30 s of each matching stream,
+   * oldest first, every frame: a consumer that needs a decodable start skips to the first key
+   * frame itself, and the packager rebuilds several segments from it), then continue live, with
+   * no gap and no duplicate at the seam.
+   */
+  readonly fromWindow?: boolean;
+}
 
+export interface FrameBus {
+  /**
+   * Fire and forget (core NATS, no per-frame ack): never blocks the caller and never throws for
+   * a transport problem — a frame that cannot go out is counted in `stats.dropped`. Throws
+   * InvalidSubjectToken/MalformedEnvelope for a frame that can never be valid (caller's bug).
+   */
+  publishFrame(frame: FrameEnvelope): void;
+  /** Publishers check this per frame and drop (counted on their side) under pressure. */
+  pressure(): BusPressure;
+  subscribeFrames(filter: FrameFilter, handler: (frame: FrameEnvelope) => void, opts?: SubscribeFramesOptions): Promise<Unsubscribe>;
+}
+
+/** One stored event handed to a consumer; exactly one of ack/retry settles it. */
 export interface PendingBusEvent {
   readonly event: EventEnvelope;
   /** Position in the events stream: orders events of one key. */
   readonly order: number;
-  /** 1 on first delivery, more after a consumer died holding it. */
+  /** 1 on first delivery, more after a consumer died holding it or asked for a retry. */
   readonly deliveryCount: number;
+  /** Done with it: it is removed and never delivered again. */
   ack(): Promise<void>;
-  /** Keeps the event held (a retry is waiting) past the redelivery deadline. */
+  /** Deliver it again after `delayMs` (to this or another consumer of the same durable). */
+  retry(delayMs: number): void;
+  /** Still working on it: push back the redelivery deadline (a long retry is waiting). */
   keepAlive(): void;
   /**
-   * Whether an earlier event with the same type and key is still unacknowledged somewhere else
-   * (held by another relay, or by one that died and whose hold has not yet expired): delivering
-   * this one now would put a leave before its join.
+   * Whether an earlier event with the same type and stream key is still unacknowledged and held
+   * by someone else (another consumer of the durable, or one that died and whose hold has not
+   * expired yet): delivering this one now would put a leave before its join.
    */
   earlierElsewhere(): Promise<boolean>;
 }
 
-export interface BusStats {
-  framesPublished: number;
-  bytesPublished: number;
-  chunkedFrames: number;
-  framesDropped: number;
-  reassemblyTimeouts: number;
-  eventsPublished: number;
+export interface EventBus {
+  /** Resolves once the event is stored durably (JetStream ack); rejects when it could not be. */
+  publishEvent(event: EventEnvelope): Promise<void>;
+  /**
+   * Hands every stored event to `handler` until it is acknowledged. `durable` names the
+   * consumer: pods using one name share the work; a consumer that stops (or crashes) holding
+   * unacknowledged events has them delivered again to the next one.
+   */
+  consumeEvents(durable: string, handler: (pending: PendingBusEvent) => void): Promise<Unsubscribe>;
+  /** Keeps an event the webhook gave up on, with why (kept 30 days, outside the work queue). */
+  publishDeadLetter(event: EventEnvelope, reason: string): Promise<void>;
 }
 
-export interface MediaBus {
+export interface TalkFilter {
+  readonly sim?: string;
+  readonly channel?: number;
+}
+
+export interface TalkBus {
+  /** Fire and forget, like frames; no window (late talk audio is useless). */
+  publishTalk(audio: TalkAudio): void;
+  subscribeTalk(filter: TalkFilter, handler: (audio: TalkAudio) => void): Promise<Unsubscribe>;
+}
+
+export interface ViewerFilter {
+  readonly streamKind?: StreamKind;
+  readonly sim?: string;
+  readonly channel?: number;
+}
+
+export interface ViewerBus {
+  publishViewers(notice: ViewerNotice): void;
+  subscribeViewers(filter: ViewerFilter, handler: (notice: ViewerNotice) => void): Promise<Unsubscribe>;
+}
+
+export type BusStatus = 'connected' | 'disconnected' | 'reconnected' | 'closed';
+
+export interface MediaBus extends FrameBus, EventBus, TalkBus, ViewerBus {
   readonly stats: BusStats;
-  publishFrame(frame: FrameEnvelope): void;
-  pressure(): BusPressure;
-  /**
-   * Frames for `filter`, in order. With `fromWindow`, first those the bus retains for that
-   * stream (the last ~30 s), then live ones, with no gap and no duplicate at the seam.
-   */
-  subscribeFrames(filter: FrameFilter, handler: (frame: FrameEnvelope) => void, opts?: { fromWindow?: boolean }): Promise<Unsubscribe>;
-  /** Resolves once the event is stored durably. */
-  publishEvent(event: EventEnvelope): Promise<void>;
-  /** Hands every stored event to `handler` until acknowledged; a crash redelivers what was not. */
-  consumeEvents(durable: string, handler: (pending: PendingBusEvent) => void): Promise<Unsubscribe>;
-  publishDeadLetter(event: EventEnvelope, reason: string): Promise<void>;
+  /** Connection changes, for health (`/readyz` blocks while disconnected). */
+  onStatus(listener: (status: BusStatus, detail?: string) => void): Unsubscribe;
+  /** Lets subscriptions finish what they received, flushes what was published, then closes. */
+  drain(): Promise<void>;
+  /** Flushes what was published (bounded wait) and closes; subscriptions stop at once. */
   close(): Promise<void>;
 }

@@ -1,130 +1,281 @@
 /**
  * The in-process bus for `jt1078 start` without NATS: the same contract as NatsMediaBus — a
- * retained window per stream, events held until acknowledged and redelivered when a consumer
- * goes away without acknowledging — with nothing leaving the process.
+ * retained window per stream, events held until acknowledged, retried after a delay and handed
+ * on when a consumer goes away without acknowledging — with nothing leaving the process. Frames
+ * are delivered synchronously and whole (no chunking: there is no max_payload in a process), so
+ * a window replay has no seam to join: the window is handed over and the subscription added in
+ * one turn of the event loop.
  */
+import { DropReason, countDrop, newBusStats, type BusStats } from './bus-stats.js';
 import type { EventEnvelope } from './event-envelope.js';
-import type { FrameEnvelope } from './frame-envelope.js';
-import type { BusPressure, BusStats, FrameFilter, MediaBus, PendingBusEvent, Unsubscribe } from './media-bus.js';
+import { frameHeaders, type FrameEnvelope } from './frame-envelope.js';
+import { BusClosed } from './media-bus.js';
+import type {
+  BusPressure, BusStatus, FrameFilter, MediaBus, PendingBusEvent, SubscribeFramesOptions, TalkFilter, Unsubscribe, ViewerFilter,
+} from './media-bus.js';
 import { checkChannel, checkSim, type StreamKind } from './subjects.js';
+import { talkHeaders, type TalkAudio } from './talk-envelope.js';
+import type { ViewerNotice } from './viewer-notice.js';
 
 export interface MemoryMediaBusOptions {
-  /** How long frames stay in a stream's window (ms of stream time). */
+  /** How long a frame stays in its stream's window, by arrival time (default 30 s, as the NATS window's max_age). */
   readonly windowMs?: number;
-  /** Cap on frames kept per stream, whatever their timestamps say. */
+  /** Frames kept per stream whatever their age (default 3000: 30 s of 25 fps video plus 50 audio frames/s is ~2250). */
   readonly maxWindowFrames?: number;
-  /** An unacknowledged event is handed out again after this long (a consumer that hangs). */
+  /** Bytes kept per stream (default 64 MiB: 30 s at 16 Mbit/s). */
+  readonly maxWindowBytes?: number;
+  /** An event handed out and neither acknowledged nor kept alive is handed out again after this long (default 30 s). */
   readonly ackWaitMs?: number;
+  /** Events stored and not yet acknowledged (default 100 000); publishEvent rejects beyond it. */
+  readonly maxEvents?: number;
+  /** A second publish of one event id within this long is the same event (default 120 s, as the NATS events stream). */
+  readonly duplicateWindowMs?: number;
+  readonly now?: () => number;
 }
 
-interface Subscriber {
-  readonly filter: FrameFilter;
-  readonly handler: (frame: FrameEnvelope) => void;
+/** publishEvent on a full in-process queue (nothing consumes events). */
+export class EventQueueFull extends Error {
+  override readonly name = 'EventQueueFull';
+  readonly kind = 'event-queue-full';
+  constructor(readonly limit: number) {
+    super(`in-process event queue holds ${limit} unacknowledged events: is the webhook relay running?`);
+  }
+}
+
+interface StreamWindow {
+  readonly frames: Array<{ readonly frame: FrameEnvelope; readonly at: number }>;
+  bytes: number;
+}
+
+interface Consumer {
+  readonly durable: string;
+  readonly handler: (pending: PendingBusEvent) => void;
 }
 
 interface StoredEvent {
   readonly event: EventEnvelope;
   readonly order: number;
   deliveries: number;
-  /** Held by a consumer until this time (ms); 0 = free. */
-  heldUntil: number;
+  /** The consumer holding it, until `ackDeadline`. */
+  holder: Consumer | undefined;
+  ackDeadline: number;
+  /** A retry waits until then. */
+  notBefore: number;
 }
 
 const matches = (f: FrameFilter, e: FrameEnvelope) =>
   f.streamKind === e.streamKind && (f.sim === undefined || f.sim === e.sim) && (f.channel === undefined || f.channel === e.channel);
 
+/** How often ended streams' windows are looked at and freed. */
+const SWEEP_INTERVAL_MS = 5000;
+
 export class MemoryMediaBus implements MediaBus {
-  readonly stats: BusStats = { framesPublished: 0, bytesPublished: 0, chunkedFrames: 0, framesDropped: 0, reassemblyTimeouts: 0, eventsPublished: 0 };
-  readonly #windows = new Map<string, FrameEnvelope[]>();
-  readonly #subscribers = new Set<Subscriber>();
-  readonly #events: StoredEvent[] = [];
-  readonly #seenEventIds = new Set<string>();
-  readonly #consumers = new Set<{ durable: string; handler: (p: PendingBusEvent) => void }>();
+  readonly stats: BusStats = newBusStats();
   readonly deadLetters: Array<{ event: EventEnvelope; reason: string }> = [];
+  readonly #windows = new Map<string, StreamWindow>();
+  readonly #frameSubs = new Set<{ readonly filter: FrameFilter; readonly handler: (f: FrameEnvelope) => void }>();
+  readonly #talkSubs = new Set<{ readonly filter: TalkFilter; readonly handler: (a: TalkAudio) => void }>();
+  readonly #viewerSubs = new Set<{ readonly filter: ViewerFilter; readonly handler: (n: ViewerNotice) => void }>();
+  readonly #statusListeners = new Set<(s: BusStatus, detail?: string) => void>();
+  readonly #events: StoredEvent[] = [];
+  readonly #recentIds = new Map<string, number>();
+  readonly #consumers: Consumer[] = [];
+  #nextConsumer = 0;
   #order = 0;
-  #timer: NodeJS.Timeout | undefined;
+  #sweep: NodeJS.Timeout | undefined;
+  #wake: NodeJS.Timeout | undefined;
+  #wakeAt = Infinity;
+  #closed = false;
   readonly #windowMs: number;
   readonly #maxFrames: number;
+  readonly #maxBytes: number;
   readonly #ackWaitMs: number;
+  readonly #maxEvents: number;
+  readonly #duplicateWindowMs: number;
+  readonly #now: () => number;
 
   constructor(opts: MemoryMediaBusOptions = {}) {
     this.#windowMs = opts.windowMs ?? 30_000;
     this.#maxFrames = opts.maxWindowFrames ?? 3000;
+    this.#maxBytes = opts.maxWindowBytes ?? 64 * 1024 * 1024;
     this.#ackWaitMs = opts.ackWaitMs ?? 30_000;
+    this.#maxEvents = opts.maxEvents ?? 100_000;
+    this.#duplicateWindowMs = opts.duplicateWindowMs ?? 120_000;
+    this.#now = opts.now ?? Date.now;
   }
+
+  // ---- frames
 
   publishFrame(frame: FrameEnvelope): void {
     checkSim(frame.sim);
     checkChannel(frame.channel);
+    frameHeaders(frame); // the same checks the NATS bus makes: integers, no line breaks
+    if (this.#closed) {
+      countDrop(this.stats, DropReason.closed);
+      return;
+    }
+    const now = this.#now();
     const key = `${frame.streamKind}/${frame.sim}/${frame.channel}`;
-    let window = this.#windows.get(key);
-    if (!window) {
-      window = [];
-      this.#windows.set(key, window);
+    let w = this.#windows.get(key);
+    if (!w) {
+      w = { frames: [], bytes: 0 };
+      this.#windows.set(key, w);
+      this.#sweep ??= setInterval(() => this.#sweepWindows(), SWEEP_INTERVAL_MS).unref();
     }
-    window.push(frame);
-    while (window.length > this.#maxFrames || (window.length > 1 && frame.timestamp - window[0]!.timestamp > this.#windowMs && window[0]!.connectionId === frame.connectionId)) {
-      window.shift();
-    }
+    w.frames.push({ frame, at: now });
+    w.bytes += frame.data.length;
+    this.#trim(w, now);
     this.stats.framesPublished++;
     this.stats.bytesPublished += frame.data.length;
-    for (const s of this.#subscribers) if (matches(s.filter, frame)) s.handler(frame);
+    for (const s of this.#frameSubs) if (matches(s.filter, frame)) this.#call(s.handler, frame);
+  }
+
+  #trim(w: StreamWindow, now: number): void {
+    while (w.frames.length > 1 && (w.frames.length > this.#maxFrames || w.bytes > this.#maxBytes || now - w.frames[0]!.at > this.#windowMs)) {
+      w.bytes -= w.frames.shift()!.frame.data.length;
+    }
+  }
+
+  #sweepWindows(): void {
+    const now = this.#now();
+    for (const [key, w] of this.#windows) {
+      const newest = w.frames[w.frames.length - 1];
+      if (!newest || now - newest.at > this.#windowMs) this.#windows.delete(key);
+      else this.#trim(w, now);
+    }
+  }
+
+  #call<T>(handler: (v: T) => void, v: T): void {
+    try {
+      handler(v);
+    } catch {
+      countDrop(this.stats, DropReason.handlerError);
+    }
   }
 
   pressure(): BusPressure {
     return 0;
   }
 
-  async subscribeFrames(filter: FrameFilter, handler: (frame: FrameEnvelope) => void, opts: { fromWindow?: boolean } = {}): Promise<Unsubscribe> {
+  async subscribeFrames(filter: FrameFilter, handler: (frame: FrameEnvelope) => void, opts: SubscribeFramesOptions = {}): Promise<Unsubscribe> {
     if (filter.sim !== undefined) checkSim(filter.sim);
     if (filter.channel !== undefined) checkChannel(filter.channel);
     if (opts.fromWindow) {
-      for (const window of this.#windows.values()) {
-        const first = window[0];
-        if (first && matches(filter, first)) for (const f of [...window]) handler(f);
+      const now = this.#now();
+      for (const w of this.#windows.values()) {
+        const first = w.frames[0];
+        if (!first || !matches(filter, first.frame)) continue;
+        this.#trim(w, now);
+        for (const { frame } of [...w.frames]) this.#call(handler, frame);
       }
     }
     const sub = { filter, handler };
-    this.#subscribers.add(sub);
-    return () => this.#subscribers.delete(sub);
+    this.#frameSubs.add(sub);
+    return () => void this.#frameSubs.delete(sub);
   }
 
-  /** Frames retained for one stream (the packager's warm-up reads them). */
+  /** Frames retained for one stream, oldest first. */
   windowOf(kind: StreamKind, sim: string, channel: number): readonly FrameEnvelope[] {
-    return this.#windows.get(`${kind}/${sim}/${channel}`) ?? [];
+    return (this.#windows.get(`${kind}/${sim}/${channel}`)?.frames ?? []).map((e) => e.frame);
   }
+
+  // ---- talk and viewers
+
+  publishTalk(audio: TalkAudio): void {
+    checkSim(audio.sim);
+    checkChannel(audio.channel);
+    talkHeaders(audio);
+    if (this.#closed) return;
+    this.stats.talkPublished++;
+    for (const s of this.#talkSubs) {
+      if ((s.filter.sim === undefined || s.filter.sim === audio.sim) && (s.filter.channel === undefined || s.filter.channel === audio.channel)) this.#call(s.handler, audio);
+    }
+  }
+
+  async subscribeTalk(filter: TalkFilter, handler: (audio: TalkAudio) => void): Promise<Unsubscribe> {
+    if (filter.sim !== undefined) checkSim(filter.sim);
+    if (filter.channel !== undefined) checkChannel(filter.channel);
+    const sub = { filter, handler };
+    this.#talkSubs.add(sub);
+    return () => void this.#talkSubs.delete(sub);
+  }
+
+  publishViewers(notice: ViewerNotice): void {
+    checkSim(notice.sim);
+    checkChannel(notice.channel);
+    if (this.#closed) return;
+    this.stats.viewerNoticesPublished++;
+    for (const s of this.#viewerSubs) {
+      const f = s.filter;
+      if ((f.streamKind === undefined || f.streamKind === notice.streamKind) && (f.sim === undefined || f.sim === notice.sim) && (f.channel === undefined || f.channel === notice.channel)) {
+        this.#call(s.handler, notice);
+      }
+    }
+  }
+
+  async subscribeViewers(filter: ViewerFilter, handler: (notice: ViewerNotice) => void): Promise<Unsubscribe> {
+    if (filter.sim !== undefined) checkSim(filter.sim);
+    if (filter.channel !== undefined) checkChannel(filter.channel);
+    const sub = { filter, handler };
+    this.#viewerSubs.add(sub);
+    return () => void this.#viewerSubs.delete(sub);
+  }
+
+  // ---- events
 
   async publishEvent(event: EventEnvelope): Promise<void> {
+    if (this.#closed) throw new BusClosed('publishEvent');
+    const now = this.#now();
+    for (const [id, at] of this.#recentIds) {
+      if (now - at <= this.#duplicateWindowMs) break; // insertion order = publish order
+      this.#recentIds.delete(id);
+    }
     // Like JetStream's duplicate window: the same id stored twice is one event.
-    if (this.#seenEventIds.has(event.id)) return;
-    this.#seenEventIds.add(event.id);
-    this.#events.push({ event, order: ++this.#order, deliveries: 0, heldUntil: 0 });
+    if (this.#recentIds.has(event.id)) return;
+    if (this.#events.length >= this.#maxEvents) throw new EventQueueFull(this.#maxEvents);
+    this.#recentIds.set(event.id, now);
+    this.#events.push({ event, order: ++this.#order, deliveries: 0, holder: undefined, ackDeadline: 0, notBefore: 0 });
     this.stats.eventsPublished++;
     this.#dispatch();
   }
 
   async consumeEvents(durable: string, handler: (pending: PendingBusEvent) => void): Promise<Unsubscribe> {
-    const consumer = { durable, handler };
-    this.#consumers.add(consumer);
-    this.#timer ??= setInterval(() => this.#dispatch(), Math.min(1000, this.#ackWaitMs)).unref();
+    const consumer: Consumer = { durable, handler };
+    this.#consumers.push(consumer);
     this.#dispatch();
     return () => {
-      this.#consumers.delete(consumer);
-      // What it held and did not acknowledge goes to the next consumer.
-      for (const e of this.#events) e.heldUntil = 0;
+      const i = this.#consumers.indexOf(consumer);
+      if (i < 0) return;
+      this.#consumers.splice(i, 1);
+      // What it held and did not acknowledge goes to the next consumer at once (JetStream waits
+      // for the ack deadline; sooner is within the contract and keeps embedded mode snappy).
+      for (const e of this.#events) if (e.holder === consumer) e.holder = undefined;
       this.#dispatch();
     };
   }
 
   #dispatch(): void {
-    const consumer = [...this.#consumers][0];
-    if (!consumer) return;
-    const now = Date.now();
-    for (const stored of this.#events) {
-      if (stored.heldUntil > now) continue;
-      stored.heldUntil = now + this.#ackWaitMs;
+    if (this.#closed || this.#consumers.length === 0) return;
+    const now = this.#now();
+    let nextWake = Infinity;
+    for (const stored of [...this.#events]) {
+      if (stored.holder && stored.ackDeadline > now) {
+        nextWake = Math.min(nextWake, stored.ackDeadline);
+        continue;
+      }
+      if (stored.notBefore > now) {
+        nextWake = Math.min(nextWake, stored.notBefore);
+        continue;
+      }
+      const consumer = this.#consumers[this.#nextConsumer++ % this.#consumers.length]!;
+      stored.holder = consumer;
+      stored.ackDeadline = now + this.#ackWaitMs;
       stored.deliveries++;
-      consumer.handler({
+      if (stored.deliveries > 1) this.stats.eventsRedelivered++;
+      nextWake = Math.min(nextWake, stored.ackDeadline);
+      const delivery = stored.deliveries;
+      const current = () => this.#events.includes(stored) && stored.deliveries === delivery;
+      this.#call(consumer.handler, {
         event: stored.event,
         order: stored.order,
         deliveryCount: stored.deliveries,
@@ -132,22 +283,58 @@ export class MemoryMediaBus implements MediaBus {
           const i = this.#events.indexOf(stored);
           if (i >= 0) this.#events.splice(i, 1);
         },
-        keepAlive: () => {
-          stored.heldUntil = Date.now() + this.#ackWaitMs;
+        retry: (delayMs: number) => {
+          if (!current()) return;
+          stored.holder = undefined;
+          stored.notBefore = this.#now() + Math.max(0, delayMs);
+          this.#schedule(stored.notBefore);
         },
-        // One consumer at a time in one process: everything earlier was handed to it too.
-        earlierElsewhere: async () => false,
+        keepAlive: () => {
+          if (current()) stored.ackDeadline = this.#now() + this.#ackWaitMs;
+        },
+        earlierElsewhere: async () =>
+          this.#events.some((e) => e.order < stored.order && e.event.type === stored.event.type && e.event.streamKey === stored.event.streamKey && e.holder !== consumer),
       });
     }
+    this.#schedule(nextWake);
+  }
+
+  #schedule(at: number): void {
+    if (at === Infinity || this.#closed) return;
+    if (this.#wake && at >= this.#wakeAt) return;
+    clearTimeout(this.#wake);
+    this.#wakeAt = at;
+    this.#wake = setTimeout(() => {
+      this.#wake = undefined;
+      this.#wakeAt = Infinity;
+      this.#dispatch();
+    }, Math.max(0, at - this.#now())).unref();
   }
 
   async publishDeadLetter(event: EventEnvelope, reason: string): Promise<void> {
     this.deadLetters.push({ event, reason });
   }
 
+  // ---- lifecycle
+
+  onStatus(listener: (status: BusStatus, detail?: string) => void): Unsubscribe {
+    this.#statusListeners.add(listener);
+    return () => void this.#statusListeners.delete(listener);
+  }
+
+  async drain(): Promise<void> {
+    await this.close();
+  }
+
   async close(): Promise<void> {
-    clearInterval(this.#timer);
-    this.#subscribers.clear();
-    this.#consumers.clear();
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#sweep);
+    clearTimeout(this.#wake);
+    this.#frameSubs.clear();
+    this.#talkSubs.clear();
+    this.#viewerSubs.clear();
+    this.#consumers.length = 0;
+    for (const l of this.#statusListeners) l('closed');
   }
 }

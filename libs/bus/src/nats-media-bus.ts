@@ -1,43 +1,109 @@
 /**
- * The bus on NATS (nats.js v3). Frames go out with core publish — fast, no per-frame ack — and a
- * JetStream stream captures them for a short window (memory storage: the window is seconds of
- * video that a restarted packager needs, not data to keep). Events go through JetStream with
- * their id as Nats-Msg-Id, into a work-queue stream on file storage that keeps each event until
- * a consumer acknowledges it. Frames above the server's max_payload travel in chunks and are
- * put back together by subscribers; nothing is dropped without a count.
+ * The bus on NATS (nats.js v3, server ≥ 2.9).
+ *
+ * Frames go out with core publish — no per-frame ack, so a slow JetStream never stalls a
+ * device's read loop — and the `<ROOT>_MEDIA` stream captures `<root>.media.>` for a short window
+ * (max_age, default 30 s, discard old). Memory storage: the window is seconds of video that a
+ * late or restarted packager needs, rewritten ~30 times a minute; putting it on disk would buy
+ * durability nobody uses at the cost of write amplification. Its duplicate window is short: it
+ * only has to cover a publisher's re-send after a reconnect, not the whole window.
+ *
+ * Events go through JetStream publish with their id as Nats-Msg-Id, awaiting the ack, into
+ * `<ROOT>_EVENTS`: work-queue retention on file storage, so each event stays (across a server
+ * restart) until a consumer acknowledges it and is removed then — the stream never holds
+ * delivered events, and no age limit can drop one that a webhook outage kept waiting.
+ * Consumers are durable pull consumers with explicit ack: an event a crashed consumer held is
+ * redelivered after ack_wait, and `retry(delay)` is a NAK with that delay.
+ *
+ * Frames above the server's max_payload (read from the connection, 1 MB by default) travel in
+ * chunks (frame-messages.ts) and are put back together by each subscriber (chunk-reassembler.ts).
+ * The client reconnects forever, backing off as the outage grows (capped); while disconnected, frames are
+ * queued here up to `reconnectBufferBytes` (nats.js v3 itself discards what it buffered when it
+ * redials) and counted as dropped beyond that. Frames published in the instant between the
+ * socket dying and the client reporting it are lost inside nats.js; nothing here can see them.
  */
-import { connect, headers as natsHeaders, nanos, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
-import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
-import type { EventEnvelope } from './event-envelope.js';
-import { FrameHeader, frameFromMessage, frameHeaders, type FrameEnvelope } from './frame-envelope.js';
-import type { BusPressure, BusStats, FrameFilter, MediaBus, PendingBusEvent, Unsubscribe } from './media-bus.js';
-import { Subjects, checkChannel, checkSim } from './subjects.js';
+import { connect, headers as natsHeaders, nanos, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import {
+  AckPolicy, DeliverPolicy, DiscardPolicy, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, jetstream, jetstreamManager,
+  type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg, type StreamConfig,
+} from '@nats-io/jetstream';
+import { DropReason, countDrop, newBusStats, type BusStats } from './bus-stats.js';
+import { ChunkReassembler, type ReassemblyLoss } from './chunk-reassembler.js';
+import { decodeEvent, encodeEvent, type EventEnvelope } from './event-envelope.js';
+import { EventGaps, gapKey } from './event-gaps.js';
+import type { FrameEnvelope, HeaderMap } from './frame-envelope.js';
+import { frameMessages, type WireMessage } from './frame-messages.js';
+import {
+  BusClosed, type BusPressure, type BusStatus, type FrameFilter, type MediaBus, type PendingBusEvent, type SubscribeFramesOptions, type TalkFilter,
+  type Unsubscribe, type ViewerFilter,
+} from './media-bus.js';
+import { Subjects } from './subjects.js';
+import { talkFromMessage, talkHeaders, type TalkAudio } from './talk-envelope.js';
+import { decodeViewerNotice, encodeViewerNotice, type ViewerNotice } from './viewer-notice.js';
+import { WindowSeam } from './window-seam.js';
 
 export interface NatsMediaBusOptions {
-  readonly url: string;
-  /** Subject root (default `jt1078`); stream names derive from it. */
+  /** One server URL or several (a cluster). */
+  readonly url: string | readonly string[];
+  /** Subject root (default `jt1078`); stream names derive from it (`JT1078_MEDIA`, `JT1078_EVENTS`, `JT1078_DEADLETTER`). */
   readonly root?: string;
-  /** Media window (default 30 s). */
+  /** Media window, the media stream's max_age (default 30 s). */
   readonly windowMs?: number;
+  /** Cap on the media stream's memory, oldest discarded first (default: none, max_age bounds it). */
+  readonly windowMaxBytes?: number;
+  /** JetStream replicas for the streams (default 1; 3 on a clustered NATS keeps events through a node loss). */
+  readonly replicas?: number;
   /** Connection name, seen in the server's monitoring (the pod name). */
   readonly name?: string;
   /** Events are redelivered when not acknowledged (or kept alive) within this (default 30 s). */
   readonly eventAckWaitMs?: number;
-  readonly onStatus?: (status: 'connected' | 'disconnected' | 'reconnected' | 'closed', detail?: string) => void;
+  /** Frame bytes queued while disconnected, sent on reconnect (default 8 MiB: ~4 s of a 16 Mbit/s camera); beyond, frames are dropped and counted. */
+  readonly reconnectBufferBytes?: number;
+  /** An incomplete chunked frame is given up after this long (default 5 s). */
+  readonly reassemblyTimeoutMs?: number;
+  readonly onStatus?: (status: BusStatus, detail?: string) => void;
 }
 
-interface EventGaps {
-  readonly unseen: Set<number>;
-  maxSeen: number;
-}
+/**
+ * Reconnect backoff: a quarter of the outage so far, at least 250 ms and at most 5 s (a blip is
+ * bridged within a GOP, a long outage does not hammer the server), plus up to 25 % jitter so
+ * pods do not reconnect in lock step.
+ */
+const RECONNECT_BASE_MS = 250;
+const RECONNECT_MAX_MS = 5000;
+const RECONNECT_BACKOFF_RATIO = 0.25;
+const RECONNECT_JITTER = 0.25;
+/** How long close() waits for published frames to be flushed before closing anyway. */
+const CLOSE_FLUSH_TIMEOUT_MS = 2000;
+/** A window replay that has not finished in this long is cut short; live delivery goes on. */
+const WINDOW_READ_TIMEOUT_MS = 10_000;
+/** After the window's end, how long to keep reading when the live side shows frames the window has not stored yet. */
+const SEAM_CATCH_UP_MS = 500;
+/** Incomplete chunked frames are looked at this often, so a frame whose last piece never comes is counted. */
+const REASSEMBLY_SWEEP_MS = 1000;
+/** After a reconnect, the streams are re-ensured up to this many times, this far apart (a restarted JetStream may need seconds). */
+const STREAM_RESTORE_ATTEMPTS = 30;
+const STREAM_RESTORE_RETRY_MS = 1000;
+/** Stream reads one order check makes at most (a few ms on a LAN); the next check continues. */
+const MAX_EARLIER_READS = 256;
+/** The events stream's first position is re-read at most this often for order checks. */
+const FIRST_SEQ_CACHE_MS = 250;
+/** Events fetched per pull from the durable consumer. */
+const EVENT_BATCH = 256;
+/** Unacknowledged events one durable consumer may hold at once across all pods. */
+const EVENT_MAX_ACK_PENDING = 10_000;
+/** A consumer whose message loop ended unexpectedly (consumer deleted, JetStream restarted) is re-attached after this. */
+const EVENT_REATTACH_MS = 1000;
+/** De-duplication of event ids (a publisher's retry after a timeout lands within it). */
+const EVENT_DUPLICATE_WINDOW_MS = 120_000;
+/** Dead letters are kept this long for someone to look at. */
+const DEAD_LETTER_MAX_AGE_MS = 30 * 24 * 3_600_000;
 
-/** Earlier messages fetched per check (held by other relays); bounded so one check stays cheap. */
-const MAX_EARLIER_CHECKS = 64;
-
-/** Room left in each message for headers when a frame is cut into chunks. */
-const HEADER_ALLOWANCE = 1024;
-/** An incomplete chunked frame is given up after this long, and counted. */
-const REASSEMBLY_TIMEOUT_MS = 5000;
+const LOSS_REASON: Record<ReassemblyLoss, DropReason> = {
+  timeout: DropReason.reassemblyTimeout,
+  evicted: DropReason.reassemblyEvicted,
+  partial: DropReason.partialChunks,
+};
 
 function headerMap(h: MsgHdrs | undefined): Map<string, string> {
   const m = new Map<string, string>();
@@ -45,53 +111,140 @@ function headerMap(h: MsgHdrs | undefined): Map<string, string> {
   return m;
 }
 
+function toHeaders(m: ReadonlyMap<string, string>): MsgHdrs {
+  const h = natsHeaders();
+  for (const [k, v] of m) h.set(k, v);
+  return h;
+}
+
+function isApiError(err: unknown, code: number): boolean {
+  return err instanceof JetStreamApiError && err.code === code;
+}
+
 export class NatsMediaBus implements MediaBus {
-  readonly stats: BusStats = { framesPublished: 0, bytesPublished: 0, chunkedFrames: 0, framesDropped: 0, reassemblyTimeouts: 0, eventsPublished: 0 };
+  readonly stats: BusStats = newBusStats();
   readonly subjects: Subjects;
   readonly streams: { readonly media: string; readonly events: string; readonly deadLetter: string };
+  readonly #listeners = new Set<(status: BusStatus, detail?: string) => void>();
+  readonly #reassemblers = new Set<ChunkReassembler>();
+  readonly #sweep: NodeJS.Timeout;
+  readonly #stops = new Set<() => void>();
   #connected = true;
+  #firstSeqCheckedAt = 0;
+  #bufferedWhileDown = 0;
+  #queuedWhileDown: Array<{ readonly subject: string; readonly messages: readonly WireMessage[] }> = [];
+  /** Failed attempts to restore the streams since the last reconnect (0 when they are in place). */
+  streamErrors = 0;
+  readonly #reconnectBufferBytes: number;
+  readonly #reassemblyTimeoutMs: number;
 
   private constructor(
     readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     root: string,
-    private readonly eventAckWaitMs: number,
+    private readonly opts: NatsMediaBusOptions,
   ) {
     this.subjects = new Subjects(root);
     const base = root.replace(/[^A-Za-z0-9]/g, '_').toUpperCase();
     this.streams = { media: `${base}_MEDIA`, events: `${base}_EVENTS`, deadLetter: `${base}_DEADLETTER` };
+    this.#reconnectBufferBytes = opts.reconnectBufferBytes ?? 8 * 1024 * 1024;
+    this.#reassemblyTimeoutMs = opts.reassemblyTimeoutMs ?? 5000;
+    this.#sweep = setInterval(() => {
+      for (const r of this.#reassemblers) r.sweep();
+    }, Math.min(REASSEMBLY_SWEEP_MS, this.#reassemblyTimeoutMs / 2)).unref();
+    if (opts.onStatus) this.#listeners.add(opts.onStatus);
   }
 
   static async connect(opts: NatsMediaBusOptions): Promise<NatsMediaBus> {
+    // nats.js asks for the delay on every turn of its dial loop (also while it is only waiting),
+    // so the backoff follows how long the connection has been down, not a count of calls.
+    let downSince: number | undefined;
     const nc = await connect({
-      servers: opts.url,
+      servers: typeof opts.url === 'string' ? opts.url : [...opts.url],
       name: opts.name ?? 'jt1078',
       maxReconnectAttempts: -1,
-      reconnectTimeWait: 500,
       waitOnFirstConnect: false,
+      reconnectDelayHandler: () => {
+        downSince ??= Date.now();
+        const d = Math.min(RECONNECT_MAX_MS, Math.max(RECONNECT_BASE_MS, (Date.now() - downSince) * RECONNECT_BACKOFF_RATIO));
+        return d + Math.random() * d * RECONNECT_JITTER;
+      },
     });
-    const bus = new NatsMediaBus(nc, jetstream(nc), await jetstreamManager(nc), opts.root ?? 'jt1078', opts.eventAckWaitMs ?? 30_000);
-    await bus.#ensureStreams(opts.windowMs ?? 30_000);
-    void bus.#watchStatus(opts.onStatus);
-    opts.onStatus?.('connected');
+    let bus: NatsMediaBus;
+    try {
+      bus = new NatsMediaBus(nc, jetstream(nc), await jetstreamManager(nc), opts.root ?? 'jt1078', opts);
+      await bus.#ensureStreams();
+    } catch (err) {
+      await nc.close();
+      throw err;
+    }
+    void bus.#watchStatus(() => (downSince = undefined));
+    bus.#emit('connected', nc.getServer());
     return bus;
   }
 
-  async #watchStatus(onStatus: NatsMediaBusOptions['onStatus']): Promise<void> {
+  // ---- connection
+
+  get maxPayload(): number {
+    return this.nc.info?.max_payload ?? 1024 * 1024;
+  }
+
+  onStatus(listener: (status: BusStatus, detail?: string) => void): Unsubscribe {
+    this.#listeners.add(listener);
+    return () => void this.#listeners.delete(listener);
+  }
+
+  #emit(status: BusStatus, detail?: string): void {
+    for (const l of this.#listeners) {
+      try {
+        l(status, detail);
+      } catch {
+        // A listener's bug must not stop the status loop.
+      }
+    }
+  }
+
+  async #watchStatus(onReconnected: () => void): Promise<void> {
     for await (const s of this.nc.status()) {
       if (s.type === 'disconnect') {
         this.#connected = false;
-        onStatus?.('disconnected', String(s.server ?? ''));
+        this.#bufferedWhileDown = 0;
+        this.#emit('disconnected', s.server);
       } else if (s.type === 'reconnect') {
+        this.#flushQueued();
         this.#connected = true;
-        onStatus?.('reconnected', String(s.server ?? ''));
+        onReconnected();
+        this.#emit('reconnected', s.server);
+        // A restarted server has lost memory-storage streams (the media window) with their
+        // definitions: put them back, or no window is kept until a pod restarts.
+        void this.#restoreStreams();
+      }
+    }
+    this.#connected = false;
+    countDrop(this.stats, DropReason.closed, this.#queuedWhileDown.length);
+    this.#queuedWhileDown = [];
+    this.#emit('closed');
+  }
+
+  /** After a reconnect: ensure the streams, retrying while JetStream is still starting (a restarted server recovers its streams first). */
+  async #restoreStreams(): Promise<void> {
+    for (let i = 0; i < STREAM_RESTORE_ATTEMPTS && !this.nc.isClosed(); i++) {
+      try {
+        await this.#ensureStreams();
+        this.streamErrors = 0;
+        return;
+      } catch {
+        this.streamErrors++;
+        await new Promise((r) => setTimeout(r, STREAM_RESTORE_RETRY_MS));
       }
     }
   }
 
   /** Creates or updates the streams: safe to run from every pod at every start. */
-  async #ensureStreams(windowMs: number): Promise<void> {
+  async #ensureStreams(): Promise<void> {
+    const replicas = this.opts.replicas ?? 1;
+    const windowMs = this.opts.windowMs ?? 30_000;
     const configs: Array<Partial<StreamConfig> & { name: string }> = [
       {
         name: this.streams.media,
@@ -100,212 +253,387 @@ export class NatsMediaBus implements MediaBus {
         retention: RetentionPolicy.Limits,
         discard: DiscardPolicy.Old,
         max_age: nanos(windowMs),
-        // De-duplication only needs to cover a publisher's retry, not the whole window.
+        max_bytes: this.opts.windowMaxBytes ?? -1,
         duplicate_window: nanos(Math.min(windowMs, 2000)),
-        max_msg_size: -1,
+        num_replicas: replicas,
       },
       {
         name: this.streams.events,
         subjects: [this.subjects.allEvents],
         storage: StorageType.File,
         retention: RetentionPolicy.Workqueue,
-        duplicate_window: nanos(120_000),
+        discard: DiscardPolicy.Old,
+        duplicate_window: nanos(EVENT_DUPLICATE_WINDOW_MS),
+        num_replicas: replicas,
       },
       {
         name: this.streams.deadLetter,
-        subjects: [`${this.subjects.root}.deadletter.>`],
+        subjects: [this.subjects.allDeadLetters],
         storage: StorageType.File,
         retention: RetentionPolicy.Limits,
-        max_age: nanos(30 * 24 * 3_600_000),
+        max_age: nanos(DEAD_LETTER_MAX_AGE_MS),
+        num_replicas: replicas,
       },
     ];
     for (const cfg of configs) {
       try {
         await this.jsm.streams.info(cfg.name);
+      } catch (err) {
+        if (!isApiError(err, JetStreamApiCodes.StreamNotFound)) throw err;
+        try {
+          await this.jsm.streams.add(cfg);
+          continue;
+        } catch (addErr) {
+          // Another pod created it between our info and add: update it like an existing one.
+          if (!/already in use/i.test((addErr as Error).message)) throw addErr;
+        }
+      }
+      try {
         await this.jsm.streams.update(cfg.name, cfg);
       } catch (err) {
-        if (!/not found/i.test((err as Error).message)) throw err;
-        await this.jsm.streams.add(cfg);
+        throw new Error(`JetStream stream ${cfg.name} exists with settings that cannot be changed in place (storage or retention?): ${(err as Error).message}`, { cause: err });
       }
     }
   }
 
-  get maxPayload(): number {
-    return this.nc.info?.max_payload ?? 1024 * 1024;
-  }
+  // ---- frames
 
   publishFrame(frame: FrameEnvelope): void {
     const subject = this.subjects.media(frame.streamKind, frame.sim, frame.channel);
-    const h = natsHeaders();
-    for (const [k, v] of frameHeaders(frame)) h.set(k, v);
-    const limit = this.maxPayload - HEADER_ALLOWANCE;
-    try {
-      if (frame.data.length <= limit) {
-        this.nc.publish(subject, frame.data, { headers: h });
-      } else {
-        // Larger than the server takes in one message: the same headers on each piece, plus
-        // its index, and a msg id per piece so JetStream keeps them all.
-        const count = Math.ceil(frame.data.length / limit);
-        const id = h.get(FrameHeader.msgId);
-        for (let i = 0; i < count; i++) {
-          const ch = natsHeaders();
-          for (const [k, v] of frameHeaders(frame)) ch.set(k, v);
-          ch.set(FrameHeader.chunk, `${i}/${count}`);
-          ch.set(FrameHeader.msgId, `${id}-${i}`);
-          this.nc.publish(subject, frame.data.subarray(i * limit, (i + 1) * limit), { headers: ch });
-        }
-        this.stats.chunkedFrames++;
-      }
-      this.stats.framesPublished++;
-      this.stats.bytesPublished += frame.data.length;
-    } catch (err) {
-      // Closed or draining connection: counted, never thrown into the ingest's read loop.
-      this.stats.framesDropped++;
-      void err;
+    const messages = frameMessages(frame, this.maxPayload);
+    if (this.nc.isClosed() || this.nc.isDraining()) {
+      countDrop(this.stats, DropReason.closed);
+      return;
     }
+    if (!this.#connected) {
+      // nats.js v3 discards its outbound buffer on every reconnect attempt, so frames published
+      // while disconnected are queued here, bounded, and sent once the connection is back.
+      if (this.#bufferedWhileDown + frame.data.length > this.#reconnectBufferBytes) {
+        countDrop(this.stats, DropReason.reconnectBufferFull);
+        return;
+      }
+      this.#bufferedWhileDown += frame.data.length;
+      this.#queuedWhileDown.push({ subject, messages });
+    } else if (!this.#send(subject, messages)) {
+      return;
+    }
+    this.stats.framesPublished++;
+    this.stats.bytesPublished += frame.data.length;
+    if (messages.length > 1) {
+      this.stats.chunkedFrames++;
+      this.stats.chunksPublished += messages.length;
+    }
+  }
+
+  #send(subject: string, messages: readonly WireMessage[]): boolean {
+    try {
+      for (const m of messages) this.nc.publish(subject, m.data, { headers: toHeaders(m.headers) });
+      return true;
+    } catch (err) {
+      // Closed between the check and the publish: counted, never thrown into the ingest's read loop.
+      if (this.nc.isClosed() || this.nc.isDraining()) {
+        countDrop(this.stats, DropReason.closed);
+        return false;
+      }
+      throw err;
+    }
+  }
+
+  /** Back online: what was queued goes out first, in order, before any new frame. */
+  #flushQueued(): void {
+    const queued = this.#queuedWhileDown;
+    this.#queuedWhileDown = [];
+    this.#bufferedWhileDown = 0;
+    for (const q of queued) this.#send(q.subject, q.messages);
   }
 
   pressure(): BusPressure {
-    // While reconnecting, frames would only queue in memory and arrive late: drop them (counted
-    // by the ingest's gate) and resume at a key frame once connected.
-    return this.#connected ? 0 : 2;
+    if (this.nc.isClosed()) return 2;
+    if (this.#connected) return 0;
+    // Disconnected: let key frames (and their GOP) into the reconnect buffer while it is less
+    // than half full, so a short outage costs at most a GOP; then nothing.
+    return this.#bufferedWhileDown < this.#reconnectBufferBytes / 2 ? 1 : 2;
   }
 
-  #filterSubject(f: FrameFilter): string {
-    const sim = f.sim === undefined ? '*' : checkSim(f.sim);
-    const channel = f.channel === undefined ? '*' : String(checkChannel(f.channel));
-    return `${this.subjects.root}.media.${f.streamKind}.${sim}.${channel}`;
+  #reassembler(): ChunkReassembler {
+    const r = new ChunkReassembler({
+      timeoutMs: this.#reassemblyTimeoutMs,
+      onLoss: (reason) => countDrop(this.stats, LOSS_REASON[reason]),
+    });
+    this.#reassemblers.add(r);
+    return r;
   }
 
-  async subscribeFrames(filter: FrameFilter, handler: (frame: FrameEnvelope) => void, opts: { fromWindow?: boolean } = {}): Promise<Unsubscribe> {
-    const subject = this.#filterSubject(filter);
-    const chunks = new ChunkReassembler(() => this.stats.reassemblyTimeouts++);
-    // The live subscription starts first and holds what arrives while the window is read.
-    let held: FrameEnvelope[] | undefined = opts.fromWindow ? [] : undefined;
-    const lastFromWindow = new Map<string, number>();
-    const deliver = (f: FrameEnvelope) => {
-      if (held) held.push(f);
-      else handler(f);
+  #frame(r: ChunkReassembler, subject: string, headers: HeaderMap, data: Uint8Array): FrameEnvelope | undefined {
+    try {
+      return r.accept(subject, headers, data);
+    } catch {
+      countDrop(this.stats, DropReason.malformed);
+      return undefined;
+    }
+  }
+
+  #safe<T>(handler: (v: T) => void): (v: T) => void {
+    return (v) => {
+      try {
+        handler(v);
+      } catch {
+        countDrop(this.stats, DropReason.handlerError);
+      }
     };
+  }
+
+  async subscribeFrames(filter: FrameFilter, handler: (frame: FrameEnvelope) => void, opts: SubscribeFramesOptions = {}): Promise<Unsubscribe> {
+    if (this.nc.isClosed()) throw new BusClosed('subscribeFrames');
+    const subject = this.subjects.mediaFilter(filter.streamKind, filter.sim, filter.channel);
+    const deliver = this.#safe(handler);
+    const live = this.#reassembler();
+    const seam = opts.fromWindow
+      ? new WindowSeam(deliver, { onDuplicate: () => this.stats.seamDuplicates++, onOverflow: () => countDrop(this.stats, DropReason.seamOverflow) })
+      : undefined;
+    const sub: Subscription = this.nc.subscribe(subject, {
+      callback: (err, msg) => {
+        if (err) return;
+        const f = this.#frame(live, msg.subject, headerMap(msg.headers), msg.data);
+        if (!f) return;
+        if (seam) seam.live(f);
+        else deliver(f);
+      },
+    });
+    const stop = () => {
+      sub.unsubscribe();
+      live.clear();
+      this.#reassemblers.delete(live);
+      this.#stops.delete(stop);
+    };
+    this.#stops.add(stop);
+    if (seam) {
+      try {
+        // The server has the live subscription before the window is read: every frame
+        // published from here on reaches `live`, and the window covers what came before.
+        await this.nc.flush();
+        await this.#replayWindow(subject, seam);
+      } catch (err) {
+        stop();
+        throw err;
+      } finally {
+        seam.finish();
+      }
+    }
+    return stop;
+  }
+
+  /**
+   * Reads the retained window for `subject` (an ordered consumer from the oldest message) into
+   * the seam, until the consumer has nothing pending — and, if the live side already holds
+   * frames past what the window gave, a little longer, so frames published just before the live
+   * subscription started (still on their way into the stream) are not missed.
+   */
+  async #replayWindow(subject: string, seam: WindowSeam): Promise<void> {
+    const consumer = await this.js.consumers.get(this.streams.media, { filter_subjects: subject, deliver_policy: DeliverPolicy.All });
+    const info = await consumer.info(true);
+    if (info.num_pending === 0) {
+      await consumer.delete().catch(() => false);
+      return;
+    }
+    const window = this.#reassembler();
+    const messages: ConsumerMessages = await consumer.consume({ max_messages: 512 });
+    const giveUp = setTimeout(() => void messages.close(), WINDOW_READ_TIMEOUT_MS);
+    let catchUp: NodeJS.Timeout | undefined;
+    try {
+      for await (const m of messages) {
+        const f = this.#frame(window, m.subject, headerMap(m.headers), m.data);
+        if (f) seam.fromWindow(f);
+        if (m.info.pending > 0) continue;
+        if (!seam.gapAtSeam()) break;
+        catchUp ??= setTimeout(() => void messages.close(), SEAM_CATCH_UP_MS);
+      }
+    } finally {
+      clearTimeout(giveUp);
+      clearTimeout(catchUp);
+      window.clear();
+      this.#reassemblers.delete(window);
+      await messages.close().catch(() => undefined);
+      // Ephemeral consumers otherwise linger for their inactive threshold (5 min).
+      await consumer.delete().catch(() => false);
+    }
+  }
+
+  // ---- talk and viewers
+
+  publishTalk(audio: TalkAudio): void {
+    const subject = this.subjects.talkDown(audio.sim, audio.channel);
+    const headers = toHeaders(talkHeaders(audio));
+    if (this.nc.isClosed() || this.nc.isDraining()) return;
+    this.nc.publish(subject, audio.data, { headers });
+    this.stats.talkPublished++;
+  }
+
+  async subscribeTalk(filter: TalkFilter, handler: (audio: TalkAudio) => void): Promise<Unsubscribe> {
+    const deliver = this.#safe(handler);
+    return this.#subscribe(this.subjects.talkDownFilter(filter.sim, filter.channel), (subject, headers, data) => deliver(talkFromMessage(subject, headers, data)));
+  }
+
+  publishViewers(notice: ViewerNotice): void {
+    const subject = this.subjects.viewers(notice.streamKind, notice.sim, notice.channel);
+    if (this.nc.isClosed() || this.nc.isDraining()) return;
+    this.nc.publish(subject, encodeViewerNotice(notice));
+    this.stats.viewerNoticesPublished++;
+  }
+
+  async subscribeViewers(filter: ViewerFilter, handler: (notice: ViewerNotice) => void): Promise<Unsubscribe> {
+    const deliver = this.#safe(handler);
+    return this.#subscribe(this.subjects.viewersFilter(filter.streamKind, filter.sim, filter.channel), (_s, _h, data) => deliver(decodeViewerNotice(data)));
+  }
+
+  async #subscribe(subject: string, onMessage: (subject: string, headers: HeaderMap, data: Uint8Array) => void): Promise<Unsubscribe> {
+    if (this.nc.isClosed()) throw new BusClosed(`subscribe ${subject}`);
     const sub = this.nc.subscribe(subject, {
       callback: (err, msg) => {
         if (err) return;
-        const f = chunks.accept(msg.subject, headerMap(msg.headers), msg.data);
-        if (f) deliver(f);
+        try {
+          onMessage(msg.subject, headerMap(msg.headers), msg.data);
+        } catch {
+          countDrop(this.stats, DropReason.malformed);
+        }
       },
     });
-    if (opts.fromWindow) {
-      const windowChunks = new ChunkReassembler(() => this.stats.reassemblyTimeouts++);
-      const consumer = await this.js.consumers.get(this.streams.media, { filter_subjects: subject, deliver_policy: DeliverPolicy.All });
-      const info = await consumer.info(true);
-      let pending = info.num_pending;
-      if (pending > 0) {
-        const messages = await consumer.consume();
-        for await (const m of messages) {
-          const f = windowChunks.accept(m.subject, headerMap(m.headers), m.data);
-          if (f) {
-            handler(f);
-            lastFromWindow.set(`${f.connectionId}/${f.streamPath}`, f.sequence);
-          }
-          pending = m.info.pending;
-          if (pending === 0) break;
-        }
-        await messages.close();
-      }
-      // The seam: live frames the window already gave are dropped; the rest follow in order.
-      const queued = held ?? [];
-      held = undefined;
-      for (const f of queued) {
-        const last = lastFromWindow.get(`${f.connectionId}/${f.streamPath}`);
-        if (last === undefined || f.sequence > last) handler(f);
-      }
-    }
-    return () => sub.unsubscribe();
+    // Resolves once the server has the subscription: what is published after it arrives.
+    await this.nc.flush();
+    const stop = () => {
+      sub.unsubscribe();
+      this.#stops.delete(stop);
+    };
+    this.#stops.add(stop);
+    return stop;
   }
+
+  // ---- events
 
   async publishEvent(event: EventEnvelope): Promise<void> {
-    await this.js.publish(this.subjects.event(event.type, event.action), JSON.stringify(event), { msgID: event.id });
-    this.stats.eventsPublished++;
+    if (this.nc.isClosed()) throw new BusClosed('publishEvent');
+    const ack = await this.js.publish(this.subjects.event(event.type, event.action), encodeEvent(event), { msgID: event.id, expect: { streamName: this.streams.events } });
+    if (!ack.duplicate) this.stats.eventsPublished++;
   }
 
-  async consumeEvents(durable: string, handler: (pending: PendingBusEvent) => void): Promise<Unsubscribe> {
+  async #ensureConsumer(durable: string): Promise<void> {
+    const ackWait = nanos(this.opts.eventAckWaitMs ?? 30_000);
     try {
-      await this.jsm.consumers.info(this.streams.events, durable);
-    } catch {
+      const info = await this.jsm.consumers.info(this.streams.events, durable);
+      if (info.config.ack_wait !== ackWait) await this.jsm.consumers.update(this.streams.events, durable, { ack_wait: ackWait });
+    } catch (err) {
+      if (!isApiError(err, JetStreamApiCodes.ConsumerNotFound)) throw err;
       await this.jsm.consumers.add(this.streams.events, {
         durable_name: durable,
         ack_policy: AckPolicy.Explicit,
-        ack_wait: nanos(this.eventAckWaitMs),
-        max_ack_pending: 10_000,
+        ack_wait: ackWait,
+        max_ack_pending: EVENT_MAX_ACK_PENDING,
         deliver_policy: DeliverPolicy.All,
+        // Never give up on an event here: the webhook decides when to dead-letter it.
+        max_deliver: -1,
       });
     }
-    const consumer = await this.js.consumers.get(this.streams.events, durable);
-    const messages = await consumer.consume({ max_messages: 256 });
-    // Sequence numbers in the stream this consumer has not been handed (held by other relays):
-    // gaps below the highest one seen. Usually empty, so the order check stays cheap.
-    const gaps: EventGaps = { unseen: new Set(), maxSeen: (await this.jsm.streams.info(this.streams.events)).state.first_seq - 1 };
-    void (async () => {
-      for await (const m of messages) {
-        let event: EventEnvelope;
-        try {
-          event = JSON.parse(new TextDecoder().decode(m.data)) as EventEnvelope;
-        } catch {
-          // Not ours to deliver: terminate it so it does not come back forever.
-          m.term();
-          continue;
-        }
-        if (m.seq > gaps.maxSeen) {
-          for (let s = gaps.maxSeen + 1; s < m.seq; s++) gaps.unseen.add(s);
-          gaps.maxSeen = m.seq;
-        } else {
-          gaps.unseen.delete(m.seq);
-        }
-        handler({
-          event,
-          order: m.seq,
-          deliveryCount: m.info.deliveryCount,
-          ack: async () => {
-            await m.ackAck();
-          },
-          keepAlive: () => m.working(),
-          earlierElsewhere: () => this.#earlierElsewhere(m.seq, event, gaps),
-        });
-      }
-    })();
-    return () => void messages.close();
   }
 
-  #firstSeq = { value: 0, at: 0 };
+  async consumeEvents(durable: string, handler: (pending: PendingBusEvent) => void): Promise<Unsubscribe> {
+    if (this.nc.isClosed()) throw new BusClosed('consumeEvents');
+    await this.#ensureConsumer(durable);
+    let stopped = false;
+    // Positions below the stream's first one are settled: gaps are counted from there.
+    const gaps = new EventGaps((await this.jsm.streams.info(this.streams.events)).state.first_seq);
+    let messages: ConsumerMessages | undefined = await (await this.js.consumers.get(this.streams.events, durable)).consume({ max_messages: EVENT_BATCH });
+    const deliver = this.#safe(handler);
+    void (async () => {
+      while (!stopped) {
+        try {
+          messages ??= await (await this.js.consumers.get(this.streams.events, durable)).consume({ max_messages: EVENT_BATCH });
+          for await (const m of messages) this.#handOver(m, deliver, gaps);
+        } catch {
+          // The loop ended abnormally (consumer deleted, JetStream unavailable): re-attach below.
+        }
+        messages = undefined;
+        if (stopped || this.nc.isClosed()) return;
+        await new Promise((r) => setTimeout(r, EVENT_REATTACH_MS));
+        if (!stopped) await this.#ensureConsumer(durable).catch(() => undefined);
+      }
+    })();
+    const stop = () => {
+      stopped = true;
+      void messages?.close();
+      this.#stops.delete(stop);
+    };
+    this.#stops.add(stop);
+    return stop;
+  }
+
+  #handOver(m: JsMsg, deliver: (p: PendingBusEvent) => void, gaps: EventGaps): void {
+    gaps.seen(m.seq);
+    let event: EventEnvelope;
+    try {
+      event = decodeEvent(m.data);
+    } catch {
+      // Not an event we can deliver: terminate it so it does not come back forever.
+      m.term();
+      countDrop(this.stats, DropReason.malformed);
+      return;
+    }
+    const deliveryCount = m.info.deliveryCount;
+    if (deliveryCount > 1) this.stats.eventsRedelivered++;
+    deliver({
+      event,
+      order: m.seq,
+      deliveryCount,
+      ack: async () => {
+        await m.ackAck();
+      },
+      retry: (delayMs) => m.nak(Math.max(0, delayMs)),
+      keepAlive: () => m.working(),
+      earlierElsewhere: () => this.#earlierElsewhere(m.seq, event, gaps),
+    });
+  }
 
   /**
-   * The events stream is a work queue: what it still holds is unacknowledged. Earlier messages
-   * this consumer has not seen are held by someone else; one with the same key must go first.
-   * Steady state costs nothing: no gap, no call.
+   * The events stream is a work queue, so what it still holds is unacknowledged: a position this
+   * consumer skipped that is still in the stream is held elsewhere. Each skipped position is read
+   * once to learn its stream (cached in `gaps`); only those of this event's stream are read again
+   * to see whether they are still there. Never answers false without having looked at every
+   * skipped position below: when one check would read too many, it answers true and the next
+   * check goes on. Costs nothing for a lone relay in the steady state (no gaps).
    */
   async #earlierElsewhere(seq: number, event: EventEnvelope, gaps: EventGaps): Promise<boolean> {
-    if (gaps.unseen.size === 0) return false;
+    if (gaps.size === 0) return false;
     const now = Date.now();
-    if (now - this.#firstSeq.at > 250) {
-      this.#firstSeq = { value: (await this.jsm.streams.info(this.streams.events)).state.first_seq, at: now };
-      for (const s of gaps.unseen) if (s < this.#firstSeq.value) gaps.unseen.delete(s);
+    if (now - this.#firstSeqCheckedAt > FIRST_SEQ_CACHE_MS) {
+      this.#firstSeqCheckedAt = now;
+      gaps.settledBelow((await this.jsm.streams.info(this.streams.events)).state.first_seq);
     }
-    let checked = 0;
-    for (const s of gaps.unseen) {
-      if (s >= seq || checked >= MAX_EARLIER_CHECKS) continue;
-      checked++;
+    const mine = gapKey(event.type, event.streamKey);
+    let reads = 0;
+    for (const [s, known] of gaps.below(seq)) {
+      if (known !== undefined && known !== mine) continue;
+      if (reads++ >= MAX_EARLIER_READS) return true; // not all looked at yet: wait, the next check goes on
+      let stored;
       try {
-        const m = await this.jsm.streams.getMessage(this.streams.events, { seq: s });
-        if (!m) {
-          gaps.unseen.delete(s);
-          continue;
-        }
-        const other = m.json<EventEnvelope>();
-        if (other.type === event.type && other.streamKey === event.streamKey) return true;
+        stored = await this.jsm.streams.getMessage(this.streams.events, { seq: s });
       } catch {
-        // Gone: acknowledged (and removed) by whoever held it.
-        gaps.unseen.delete(s);
+        // A failed read (a timeout under load) proves nothing: wait and look again rather than
+        // risk a leave before its join.
+        return true;
       }
+      if (!stored) {
+        gaps.settled(s); // acknowledged (and removed) by whoever held it
+        continue;
+      }
+      let key: string;
+      try {
+        const other = decodeEvent(stored.data);
+        key = gapKey(other.type, other.streamKey);
+      } catch {
+        gaps.settled(s); // not an event: nobody will deliver it before ours
+        continue;
+      }
+      gaps.describe(s, key);
+      if (key === mine) return true;
     }
     return false;
   }
@@ -314,6 +642,8 @@ export class NatsMediaBus implements MediaBus {
     await this.js.publish(this.subjects.deadLetter(event.type, event.action), JSON.stringify({ ...event, reason }), { msgID: `${event.id}-dead` });
   }
 
+  // ---- lifecycle
+
   /** Removes this root's streams (tests on a shared server clean up after themselves). */
   async deleteStreams(): Promise<void> {
     for (const name of Object.values(this.streams)) {
@@ -321,61 +651,30 @@ export class NatsMediaBus implements MediaBus {
     }
   }
 
-  /** Flushes what was published and closes. */
-  async close(): Promise<void> {
-    if (this.nc.isClosed()) return;
+  #stopAll(): void {
+    clearInterval(this.#sweep);
+    for (const stop of [...this.#stops]) stop();
+  }
+
+  async drain(): Promise<void> {
+    if (this.nc.isClosed() || this.nc.isDraining()) return this.#closedPromise();
+    clearInterval(this.#sweep);
     await this.nc.drain();
   }
-}
 
-/** Puts chunked frames back together; bounded by REASSEMBLY_TIMEOUT_MS per frame. */
-class ChunkReassembler {
-  readonly #open = new Map<string, { parts: Uint8Array[]; got: number; started: number }>();
-
-  constructor(private readonly onTimeout: () => void) {}
-
-  accept(subject: string, headers: Map<string, string>, data: Uint8Array): FrameEnvelope | undefined {
-    const chunk = headers.get(FrameHeader.chunk);
-    if (!chunk) return frameFromMessage(subject, headers, data);
-    const [index, count] = chunk.split('/').map(Number) as [number, number];
-    const key = `${subject}/${headers.get(FrameHeader.connection)}/${headers.get(FrameHeader.sequence)}`;
-    const now = Date.now();
-    for (const [k, v] of this.#open) {
-      if (now - v.started > REASSEMBLY_TIMEOUT_MS) {
-        this.#open.delete(k);
-        this.onTimeout();
-      }
-    }
-    let entry = this.#open.get(key);
-    if (!entry) {
-      entry = { parts: new Array<Uint8Array>(count), got: 0, started: now };
-      this.#open.set(key, entry);
-    }
-    if (!entry.parts[index]) {
-      entry.parts[index] = data;
-      entry.got++;
-    }
-    if (entry.got < count) return undefined;
-    this.#open.delete(key);
-    const size = entry.parts.reduce((n, p) => n + p.length, 0);
-    const whole = new Uint8Array(size);
-    let o = 0;
-    for (const p of entry.parts) {
-      whole.set(p, o);
-      o += p.length;
-    }
-    return frameFromMessage(subject, headers, whole);
+  async close(): Promise<void> {
+    if (this.nc.isClosed() || this.nc.isDraining()) return this.#closedPromise();
+    this.#stopAll();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.nc.flush().catch(() => undefined),
+      new Promise((r) => (timer = setTimeout(r, CLOSE_FLUSH_TIMEOUT_MS))),
+    ]);
+    clearTimeout(timer);
+    await this.nc.close();
   }
-}
 
-/** The pod's bus: NATS from its config, readiness blocked while disconnected. */
-export function connectPodBus(pod: { readonly name: string; readonly config: { readonly cluster: { readonly nats: { readonly url: string; readonly subject_root: string; readonly event_ack_wait_second: number } } }; readonly health: { block(name: string, reason: string): void; unblock(name: string): void } }): Promise<NatsMediaBus> {
-  const nats = pod.config.cluster.nats;
-  return NatsMediaBus.connect({
-    url: nats.url,
-    root: nats.subject_root,
-    eventAckWaitMs: nats.event_ack_wait_second * 1000,
-    name: pod.name,
-    onStatus: (s) => (s === 'disconnected' ? pod.health.block('nats', 'disconnected') : pod.health.unblock('nats')),
-  });
+  async #closedPromise(): Promise<void> {
+    await this.nc.closed();
+  }
 }

@@ -9,22 +9,15 @@ export class MemoryStreamRegistry implements StreamRegistry {
   async claim(baseName: string, owner: StreamOwner, ttlMs: number): Promise<string> {
     const now = this.now();
     let name = baseName;
-    if (this.#entries.has(name)) {
-      name = `${baseName}-${now}`;
-      for (let i = 1; this.#entries.has(name); i++) name = `${baseName}-${now + i}`;
-    }
+    for (let i = 0; this.#entries.has(name); i++) name = `${baseName}-${now + i}`;
     this.#entries.set(name, { entry: { ...owner, name }, deadline: now + ttlMs });
     return name;
   }
 
   async renew(name: string, owner: StreamOwner, ttlMs: number): Promise<boolean> {
     const e = this.#entries.get(name);
-    if (!e) {
-      this.#entries.set(name, { entry: { ...owner, name }, deadline: this.now() + ttlMs });
-      return true;
-    }
-    if (e.entry.connectionId !== owner.connectionId) return false;
-    e.deadline = this.now() + ttlMs;
+    if (e && e.entry.connectionId !== owner.connectionId) return false;
+    this.#entries.set(name, { entry: { ...owner, name }, deadline: this.now() + ttlMs });
     return true;
   }
 

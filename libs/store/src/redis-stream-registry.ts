@@ -1,35 +1,40 @@
 /**
- * StreamRegistry on Redis. Each decision is one Lua script, so it is atomic across pods: a hash
- * per stream (its owner) and a sorted set of heartbeat deadlines. Expiry is not Redis TTL: the
- * entry must outlive its deadline until a reaper takes it, because the reaper needs the join
- * body to emit the leave.
+ * StreamRegistry on Redis. Each decision is one Lua script, so it is atomic across pods:
+ *
+ *   {prefix}:stream:<name>   hash  owner (JSON of StreamOwner), conn (connection id)
+ *   {prefix}:deadlines       zset  name → heartbeat deadline (unix ms)
+ *
+ * Expiry is not Redis TTL: an entry must outlive its deadline until a reaper takes it, because
+ * the reaper needs the join body to emit the leave; REAP removes and returns in one script, so
+ * of many pods reaping at once exactly one gets each entry. Deadlines are the pods' clocks
+ * (NTP-synced in a cluster), passed in, so tests can drive time.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { RedisKeyspace, connectRedis } from './redis-connection.js';
 import type { StreamEntry, StreamOwner, StreamRegistry } from './stream-registry.js';
 
+/** Entries one REAP call removes; reapExpired loops, so this only bounds one script's run time. */
+const REAP_BATCH = 100;
+/** Batches per reapExpired call: beyond 10 000 expired entries at once, the next tick takes the rest. */
+const REAP_MAX_BATCHES = 100;
+
 const CLAIM = `
-local prefix, base, owner, conn, deadline, now = KEYS[1], ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+local tag, base, owner, conn, deadline, now = KEYS[1], ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 local name = base
-if redis.call('EXISTS', prefix .. ':stream:' .. name) == 1 then
-  name = base .. '-' .. now
-  local i = 1
-  while redis.call('EXISTS', prefix .. ':stream:' .. name) == 1 do
-    name = base .. '-' .. (now + i)
-    i = i + 1
-  end
+local i = 0
+while redis.call('EXISTS', tag .. ':stream:' .. name) == 1 do
+  name = base .. '-' .. string.format('%d', now + i)
+  i = i + 1
 end
-redis.call('HSET', prefix .. ':stream:' .. name, 'owner', owner, 'conn', conn)
-redis.call('ZADD', prefix .. ':deadlines', deadline, name)
+redis.call('HSET', tag .. ':stream:' .. name, 'owner', owner, 'conn', conn)
+redis.call('ZADD', tag .. ':deadlines', deadline, name)
 return name`;
 
 const RENEW = `
 local key = KEYS[1] .. ':stream:' .. ARGV[1]
 local conn = redis.call('HGET', key, 'conn')
-if conn == false then
-  redis.call('HSET', key, 'owner', ARGV[4], 'conn', ARGV[2])
-elseif conn ~= ARGV[2] then
-  return 0
-end
+if conn and conn ~= ARGV[2] then return 0 end
+redis.call('HSET', key, 'owner', ARGV[4], 'conn', ARGV[2])
 redis.call('ZADD', KEYS[1] .. ':deadlines', tonumber(ARGV[3]), ARGV[1])
 return 1`;
 
@@ -41,7 +46,7 @@ redis.call('ZREM', KEYS[1] .. ':deadlines', ARGV[1])
 return 1`;
 
 const REAP = `
-local names = redis.call('ZRANGEBYSCORE', KEYS[1] .. ':deadlines', '-inf', ARGV[1], 'LIMIT', 0, 100)
+local names = redis.call('ZRANGEBYSCORE', KEYS[1] .. ':deadlines', '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 local out = {}
 for _, name in ipairs(names) do
   local key = KEYS[1] .. ':stream:' .. name
@@ -56,24 +61,29 @@ end
 return out`;
 
 type RegistryRedis = Redis & {
-  jtClaim(prefix: string, base: string, owner: string, conn: string, deadline: string, now: string): Promise<string>;
-  jtRenew(prefix: string, name: string, conn: string, deadline: string, owner: string): Promise<number>;
-  jtRelease(prefix: string, name: string, conn: string): Promise<number>;
-  jtReap(prefix: string, now: string): Promise<string[]>;
+  jtRegClaim(tag: string, base: string, owner: string, conn: string, deadline: string, now: string): Promise<string>;
+  jtRegRenew(tag: string, name: string, conn: string, deadline: string, owner: string): Promise<number>;
+  jtRegRelease(tag: string, name: string, conn: string): Promise<number>;
+  jtRegReap(tag: string, now: string, limit: string): Promise<string[]>;
 };
 
 export class RedisStreamRegistry implements StreamRegistry {
   readonly #redis: RegistryRedis;
+  readonly #keys: RedisKeyspace;
+  readonly #ownsConnection: boolean;
 
-  /** `prefix` namespaces every key (tests and deployments sharing a Redis). */
-  constructor(url: string, private readonly prefix = 'jt1078', private readonly now: () => number = Date.now) {
-    // ioredis reconnects by itself and re-sends EVALSHA as EVAL when a restarted Redis lost its scripts.
-    this.#redis = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: false }) as RegistryRedis;
-    this.#redis.on('error', () => {}); // reported through failing commands, which callers count
-    this.#redis.defineCommand('jtClaim', { numberOfKeys: 1, lua: CLAIM });
-    this.#redis.defineCommand('jtRenew', { numberOfKeys: 1, lua: RENEW });
-    this.#redis.defineCommand('jtRelease', { numberOfKeys: 1, lua: RELEASE });
-    this.#redis.defineCommand('jtReap', { numberOfKeys: 1, lua: REAP });
+  /**
+   * `redis`: a URL (the registry opens and closes its own connection) or a connection shared
+   * with other stores. `prefix` namespaces every key (deployments and tests sharing a Redis).
+   */
+  constructor(redis: string | Redis, prefix = 'jt1078', private readonly now: () => number = Date.now) {
+    this.#keys = new RedisKeyspace(prefix);
+    this.#ownsConnection = typeof redis === 'string';
+    this.#redis = (typeof redis === 'string' ? connectRedis(redis, { name: `jt1078-registry-${prefix}` }) : redis) as RegistryRedis;
+    this.#redis.defineCommand('jtRegClaim', { numberOfKeys: 1, lua: CLAIM });
+    this.#redis.defineCommand('jtRegRenew', { numberOfKeys: 1, lua: RENEW });
+    this.#redis.defineCommand('jtRegRelease', { numberOfKeys: 1, lua: RELEASE });
+    this.#redis.defineCommand('jtRegReap', { numberOfKeys: 1, lua: REAP });
   }
 
   get redis(): Redis {
@@ -82,44 +92,45 @@ export class RedisStreamRegistry implements StreamRegistry {
 
   async claim(baseName: string, owner: StreamOwner, ttlMs: number): Promise<string> {
     const now = this.now();
-    return this.#redis.jtClaim(this.prefix, baseName, JSON.stringify(owner), owner.connectionId, String(now + ttlMs), String(now));
+    return this.#redis.jtRegClaim(this.#keys.tag, baseName, JSON.stringify(owner), owner.connectionId, String(now + ttlMs), String(now));
   }
 
   async renew(name: string, owner: StreamOwner, ttlMs: number): Promise<boolean> {
-    return (await this.#redis.jtRenew(this.prefix, name, owner.connectionId, String(this.now() + ttlMs), JSON.stringify(owner))) === 1;
+    return (await this.#redis.jtRegRenew(this.#keys.tag, name, owner.connectionId, String(this.now() + ttlMs), JSON.stringify(owner))) === 1;
   }
 
   async release(name: string, connectionId: string): Promise<void> {
-    await this.#redis.jtRelease(this.prefix, name, connectionId);
+    await this.#redis.jtRegRelease(this.#keys.tag, name, connectionId);
   }
 
   async list(): Promise<StreamEntry[]> {
-    const names = await this.#redis.zrange(`${this.prefix}:deadlines`, '0', '-1');
+    const names = await this.#redis.zrange(this.#keys.key('deadlines'), '0', '-1');
     if (names.length === 0) return [];
-    const pipeline = this.#redis.pipeline();
-    for (const n of names) pipeline.hget(`${this.prefix}:stream:${n}`, 'owner');
-    const results = (await pipeline.exec()) ?? [];
+    const owners = await this.#redis.pipeline(names.map((n) => ['hget', this.#keys.key('stream', n), 'owner'])).exec();
     const out: StreamEntry[] = [];
-    results.forEach(([err, owner], i) => {
+    (owners ?? []).forEach(([err, owner], i) => {
+      // An entry released between ZRANGE and HGET is simply gone.
       if (!err && typeof owner === 'string') out.push({ ...(JSON.parse(owner) as StreamOwner), name: names[i]! });
     });
     return out;
   }
 
   async reapExpired(nowMs = this.now()): Promise<StreamEntry[]> {
-    const flat = await this.#redis.jtReap(this.prefix, String(nowMs));
     const out: StreamEntry[] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ ...(JSON.parse(flat[i + 1]!) as StreamOwner), name: flat[i]! });
+    for (let batch = 0; batch < REAP_MAX_BATCHES; batch++) {
+      const flat = await this.#redis.jtRegReap(this.#keys.tag, String(nowMs), String(REAP_BATCH));
+      for (let i = 0; i + 1 < flat.length; i += 2) out.push({ ...(JSON.parse(flat[i + 1]!) as StreamOwner), name: flat[i]! });
+      if (flat.length < REAP_BATCH * 2) break;
+    }
     return out;
   }
 
   /** Deletes every key under the prefix (tests clean up after themselves). */
   async clear(): Promise<void> {
-    const keys = await this.#redis.keys(`${this.prefix}:*`);
-    if (keys.length > 0) await this.#redis.del(...keys);
+    await this.#keys.clear(this.#redis);
   }
 
   async close(): Promise<void> {
-    this.#redis.disconnect();
+    if (this.#ownsConnection) this.#redis.disconnect();
   }
 }

@@ -1,23 +1,27 @@
-/** One contract for the registry: in-process and Redis (real server, unique key prefix). */
+/** One contract for the registry: in-process and Redis (real server, unique key prefix), plus Redis connection faults. */
 import { afterAll, describe, expect, it } from 'vitest';
-import { redisUrl, uniquePrefix } from '../../../test/support/services.js';
+import { redisUrl, startRedisServer, uniquePrefix, type LocalServer } from '../../../test/support/services.js';
 import { MemoryStreamRegistry } from './memory-stream-registry.js';
+import { connectRedis } from './redis-connection.js';
 import { RedisStreamRegistry } from './redis-stream-registry.js';
 import type { StreamOwner, StreamRegistry } from './stream-registry.js';
 
-const owner = (connectionId: string, pod = 'pod-a'): StreamOwner => ({
+const owner = (connectionId: string, pod = 'pod-a', meta?: Record<string, unknown>): StreamOwner => ({
   pod, connectionId, sim: '295696659617', channel: 1, kind: 'live', startTime: '2025-07-13 18:58:15',
   joinBody: { streamPath: 'live/jt1078-295696659617-1', sim: '295696659617', channel: 1, startTime: '2025-07-13 18:58:15' },
+  ...(meta ? { meta } : {}),
 });
 
 const clock = 1_700_000_000_000;
 const now = () => clock;
 const made: StreamRegistry[] = [];
+const servers: LocalServer[] = [];
 afterAll(async () => {
   for (const r of made) {
-    if (r instanceof RedisStreamRegistry) await r.clear();
+    if (r instanceof RedisStreamRegistry) await r.clear().catch(() => undefined);
     await r.close();
   }
+  for (const s of servers) await s.stop();
 });
 
 const HARNESSES: Array<{ name: string; make: (prefix: string) => Promise<StreamRegistry> }> = [
@@ -33,7 +37,7 @@ for (const h of HARNESSES) {
       return r;
     };
 
-    it('grants the base name, then `-<unix ms>` to a second connection, and lists both', async () => {
+    it('grants the base name, then `-<unix ms>` (+1 ms while taken) to later connections, and lists all', async () => {
       const r = await fresh();
       expect(await r.claim('live/jt1078-295696659617-1', owner('c1'), 10_000)).toBe('live/jt1078-295696659617-1');
       expect(await r.claim('live/jt1078-295696659617-1', owner('c2'), 10_000)).toBe(`live/jt1078-295696659617-1-${clock}`);
@@ -44,6 +48,13 @@ for (const h of HARNESSES) {
         [`live/jt1078-295696659617-1-${clock}`, 'c2'],
         [`live/jt1078-295696659617-1-${clock + 1}`, 'c3'],
       ]);
+    });
+
+    it('gives the base name again once its holder released it', async () => {
+      const r = await fresh();
+      const first = await r.claim('live/jt1079-1-1', owner('c1'), 10_000);
+      await r.release(first, 'c1');
+      expect(await r.claim('live/jt1079-1-1', owner('c2'), 10_000)).toBe('live/jt1079-1-1');
     });
 
     it('fences renew and release by connection id', async () => {
@@ -60,6 +71,14 @@ for (const h of HARNESSES) {
       expect((await r.list()).map((e) => [e.name, e.connectionId])).toEqual([[name, 'c1']]);
     });
 
+    it('stores what a renew says about the stream (codecs and size learnt after the claim)', async () => {
+      const r = await fresh();
+      const name = await r.claim('live/jt1078-5-1', owner('c1'), 10_000);
+      expect((await r.list())[0]!.meta).toBeUndefined();
+      await r.renew(name, owner('c1', 'pod-a', { video: 'h264', width: 720, height: 576, audio: 'g711a' }), 10_000);
+      expect(await r.list()).toEqual([{ ...owner('c1', 'pod-a', { video: 'h264', width: 720, height: 576, audio: 'g711a' }), name }]);
+    });
+
     it('reaps an expired entry once, with its join body, and only after its deadline', async () => {
       const r = await fresh();
       const name = await r.claim('live/jt1078-2-1', owner('c9', 'pod-dead'), 5_000);
@@ -70,25 +89,56 @@ for (const h of HARNESSES) {
       expect(await r.list()).toEqual([]);
     });
 
-    if (h.name === 'RedisStreamRegistry') {
-      it('gives each expired entry to exactly one of many racing reapers, and distinct names to racing claims', async () => {
-        const prefix = uniquePrefix('race');
-        const pods = await Promise.all(Array.from({ length: 4 }, () => fresh(prefix)));
-        const names = await Promise.all(Array.from({ length: 40 }, (_, i) => pods[i % 4]!.claim('live/jt1078-3-1', owner(`c${i}`), 1_000)));
-        expect(new Set(names).size).toBe(40);
-        const reaped = (await Promise.all(pods.map((p) => p.reapExpired(clock + 2_000)))).flat();
-        expect(reaped.map((e) => e.name).sort()).toEqual([...names].sort());
-      });
+    it('reaps more expired entries than one script batch in one call', async () => {
+      const r = await fresh();
+      const names = new Set<string>();
+      for (let i = 0; i < 250; i++) names.add(await r.claim(`live/jt1078-${i}-1`, owner(`c${i}`), 1_000));
+      const reaped = await r.reapExpired(clock + 1_000);
+      expect(new Set(reaped.map((e) => e.name))).toEqual(names);
+    });
 
-      it('keeps working after its connection is killed', async () => {
-        const r = (await fresh()) as RedisStreamRegistry;
-        await r.claim('live/jt1078-4-1', owner('c1'), 10_000);
-        const id = await r.redis.client('ID');
-        const admin = new RedisStreamRegistry(await redisUrl(), uniquePrefix('admin'));
-        made.push(admin);
-        await admin.redis.client('KILL', 'ID', String(id));
-        expect(await r.renew('live/jt1078-4-1', owner('c1'), 10_000)).toBe(true);
-      });
-    }
+    it('gives each expired entry to exactly one of many racing reapers, and distinct names to racing claims', async () => {
+      const prefix = uniquePrefix('race');
+      const pods = await Promise.all(Array.from({ length: 4 }, () => fresh(prefix)));
+      // The in-process registry is one object per process: racing "pods" share it.
+      const registries = h.name === 'MemoryStreamRegistry' ? pods.map(() => pods[0]!) : pods;
+      const names = await Promise.all(Array.from({ length: 40 }, (_, i) => registries[i % 4]!.claim('live/jt1078-3-1', owner(`c${i}`), 1_000)));
+      expect(new Set(names).size).toBe(40);
+      const reaped = (await Promise.all(registries.map((p) => p.reapExpired(clock + 2_000)))).flat();
+      expect(reaped.map((e) => e.name).sort()).toEqual([...names].sort());
+    });
   });
 }
+
+describe('RedisStreamRegistry and its Redis connection', () => {
+  it('keeps working after its connection is killed (CLIENT KILL)', async () => {
+    const r = new RedisStreamRegistry(await redisUrl(), uniquePrefix('kill'), now);
+    made.push(r);
+    await r.claim('live/jt1078-4-1', owner('c1'), 10_000);
+    const id = await r.redis.client('ID');
+    const admin = connectRedis(await redisUrl());
+    try {
+      expect(await admin.client('KILL', 'ID', String(id))).toBe(1);
+    } finally {
+      admin.disconnect();
+    }
+    expect(await r.renew('live/jt1078-4-1', owner('c1'), 10_000)).toBe(true);
+    expect(await r.redis.client('ID')).not.toBe(id);
+  });
+
+  it('survives a Redis restart that lost its data and its scripts (NOSCRIPT): heartbeats re-register the streams', async () => {
+    const server = await startRedisServer();
+    servers.push(server);
+    const r = new RedisStreamRegistry(server.url, uniquePrefix('restart'), now);
+    made.push(r);
+    const name = await r.claim('live/jt1078-6-1', owner('c1'), 10_000);
+    await server.stop();
+    await server.start();
+    // The restarted Redis knows no script: ioredis' EVALSHA gets NOSCRIPT and sends the script again.
+    expect(await r.redis.script('FLUSH')).toBe('OK');
+    expect(await r.list()).toEqual([]);
+    expect(await r.renew(name, owner('c1'), 10_000)).toBe(true);
+    expect((await r.list()).map((e) => [e.name, e.connectionId])).toEqual([[name, 'c1']]);
+    expect(await r.claim('live/jt1078-6-1', owner('c2'), 10_000)).toBe(`live/jt1078-6-1-${clock}`);
+  }, 20_000);
+});

@@ -1,0 +1,31 @@
+/**
+ * The bus of a cluster pod (`jt1078 ingest|packager|intercom|webhook`, or `start` joining a
+ * cluster): NATS from the pod's config, with readiness blocked while the connection is down so
+ * Kubernetes stops sending it work it cannot publish.
+ */
+import { NatsMediaBus } from './nats-media-bus.js';
+
+/** The part of a started pod this needs (runtime's startPod result satisfies it). */
+export interface BusPod {
+  readonly name: string;
+  readonly config: {
+    readonly cluster: {
+      readonly nats: { readonly url: string; readonly subject_root: string; readonly event_ack_wait_second: number };
+    };
+  };
+  readonly health: { block(name: string, reason: string): void; unblock(name: string): void };
+}
+
+export function connectPodBus(pod: BusPod): Promise<NatsMediaBus> {
+  const nats = pod.config.cluster.nats;
+  return NatsMediaBus.connect({
+    url: nats.url,
+    root: nats.subject_root,
+    eventAckWaitMs: nats.event_ack_wait_second * 1000,
+    name: pod.name,
+    onStatus: (s, detail) => {
+      if (s === 'disconnected' || s === 'closed') pod.health.block('nats', detail ? `${s}: ${detail}` : s);
+      else pod.health.unblock('nats');
+    },
+  });
+}

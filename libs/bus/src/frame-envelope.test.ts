@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { decodeEvent, encodeEvent, type EventEnvelope } from './event-envelope.js';
+import { FrameHeader, MalformedEnvelope, frameFromMessage, frameHeaders, type FrameEnvelope } from './frame-envelope.js';
+import { talkFromMessage, talkHeaders, type TalkAudio } from './talk-envelope.js';
+import { decodeViewerNotice, encodeViewerNotice, type ViewerNotice } from './viewer-notice.js';
+
+const frame: FrameEnvelope = {
+  streamKind: 'playback', sim: '013800138000', channel: 2, codec: 'g711a', mediaKind: 'audio', keyFrame: false, timestamp: 123_456,
+  sequence: 42, connectionId: 'pod-a/7', streamPath: 'live/jt1079-013800138000-2', data: Uint8Array.of(1, 2, 3),
+};
+const SUBJECT = 'x.y.media.playback.013800138000.2';
+
+describe('frame envelope', () => {
+  it('round-trips through subject + headers + payload', () => {
+    expect(frameFromMessage(SUBJECT, frameHeaders(frame), frame.data)).toEqual(frame);
+  });
+
+  it('refuses what it cannot have written: missing or non-integer headers, a foreign subject, a bad SIM', () => {
+    const h = frameHeaders(frame);
+    const without = (name: string) => new Map([...h].filter(([k]) => k !== name));
+    expect(() => frameFromMessage(SUBJECT, without(FrameHeader.codec), frame.data)).toThrow(MalformedEnvelope);
+    for (const ts of ['-1', '1.5', '', '1e3', '99999999999999999999']) {
+      expect(() => frameFromMessage(SUBJECT, new Map(h).set(FrameHeader.timestamp, ts), frame.data)).toThrow(MalformedEnvelope);
+    }
+    expect(() => frameFromMessage(SUBJECT, new Map(h).set(FrameHeader.media, 'data'), frame.data)).toThrow(MalformedEnvelope);
+    expect(() => frameFromMessage('x.events.playback.013800138000.2', h, frame.data)).toThrow(MalformedEnvelope);
+    expect(() => frameFromMessage('x.media.playback.0138x.2', h, frame.data)).toThrow(MalformedEnvelope);
+    expect(() => frameFromMessage('x.media.playback.0138.256', h, frame.data)).toThrow(MalformedEnvelope);
+  });
+
+  it('refuses to write a fractional timestamp or a header value with a line break', () => {
+    expect(() => frameHeaders({ ...frame, timestamp: 1.5 })).toThrow(MalformedEnvelope);
+    expect(() => frameHeaders({ ...frame, sequence: -1 })).toThrow(MalformedEnvelope);
+    expect(() => frameHeaders({ ...frame, streamPath: 'a\r\nNats-Msg-Id: x' })).toThrow(MalformedEnvelope);
+  });
+});
+
+describe('event envelope', () => {
+  const ev: EventEnvelope = {
+    id: 'ev-1', type: 'audio', action: 'leave', streamKey: '12022', occurredAt: 1_752_404_295_000,
+    body: { port: 12022, address: '124.221.30.46:45852', startTime: '2025-05-30 14:09:08', endTime: '2025-05-30 14:10:08', err: 'over time 47.243s' },
+  };
+
+  it('round-trips the exact callback body', () => {
+    expect(decodeEvent(encodeEvent(ev))).toEqual(ev);
+  });
+
+  it('refuses payloads that are not events', () => {
+    for (const bad of ['nope', '[]', 'null', JSON.stringify({ ...ev, type: 'video' }), JSON.stringify({ ...ev, id: '' }), JSON.stringify({ ...ev, body: [] })]) {
+      expect(() => decodeEvent(bad)).toThrow(MalformedEnvelope);
+    }
+  });
+});
+
+describe('talk audio and viewer notices', () => {
+  it('round-trip talk audio through its subject and headers', () => {
+    const a: TalkAudio = { sim: '013800138000', channel: 1, codec: 'g711a', timestamp: 20, sequence: 1, sessionId: 's-1', data: Uint8Array.of(0xd5, 0x55) };
+    expect(talkFromMessage('jt1078.talk.down.013800138000.1', talkHeaders(a), a.data)).toEqual(a);
+    expect(() => talkFromMessage('jt1078.media.down.013800138000.1', talkHeaders(a), a.data)).toThrow(MalformedEnvelope);
+  });
+
+  it('round-trip a viewer notice and refuse one without its fields', () => {
+    const n: ViewerNotice = { streamKind: 'live', sim: '013800138000', channel: 1, streamPath: 'live/jt1078-013800138000-1', viewers: 2, from: 'packager-1', at: 5 };
+    expect(decodeViewerNotice(encodeViewerNotice(n))).toEqual(n);
+    expect(() => decodeViewerNotice(new TextEncoder().encode(JSON.stringify({ ...n, viewers: '2' })))).toThrow(MalformedEnvelope);
+  });
+});

@@ -1,0 +1,206 @@
+/**
+ * What only the NATS adapter has: headers any NATS client can read, the JetStream streams it
+ * sets up, chunking above max_payload as seen on the wire, losses counted by reason, and a
+ * server restart (a private nats-server; the shared one is never touched).
+ */
+import { connect, headers as natsHeaders, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import { RetentionPolicy, StorageType, DiscardPolicy, jetstreamManager } from '@nats-io/jetstream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { natsUrl, startNatsServer, uniquePrefix, until, type LocalServer } from '../../../test/support/services.js';
+import { DropReason } from './bus-stats.js';
+import { FrameHeader, type FrameEnvelope } from './frame-envelope.js';
+import { comparable, testEvent, testFrame } from './media-bus.contract.js';
+import type { BusStatus, PendingBusEvent } from './media-bus.js';
+import { NatsMediaBus, type NatsMediaBusOptions } from './nats-media-bus.js';
+
+const buses: NatsMediaBus[] = [];
+const raws: NatsConnection[] = [];
+const servers: LocalServer[] = [];
+afterAll(async () => {
+  for (const b of buses) {
+    if (!b.nc.isClosed()) await b.deleteStreams();
+    await b.close();
+  }
+  for (const nc of raws) await nc.close();
+  for (const s of servers) await s.stop();
+});
+
+async function bus(over: Partial<NatsMediaBusOptions> = {}): Promise<NatsMediaBus> {
+  const b = await NatsMediaBus.connect({ url: await natsUrl(), root: uniquePrefix('nats'), ...over });
+  buses.push(b);
+  return b;
+}
+
+async function raw(url?: string): Promise<NatsConnection> {
+  const nc = await connect({ servers: url ?? (await natsUrl()) });
+  raws.push(nc);
+  return nc;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('NatsMediaBus on a real server', () => {
+  it('puts every frame field in documented headers that a plain NATS client reads', async () => {
+    const b = await bus();
+    const nc = await raw();
+    const got: Msg[] = [];
+    nc.subscribe(`${b.subjects.root}.media.>`, { callback: (_e, m) => void got.push(m) });
+    await nc.flush();
+    const f = testFrame(101, { keyFrame: true, timestamp: 4212, sim: '295696659617', streamPath: 'live/jt1078-295696659617-1', connectionId: 'c-7' });
+    b.publishFrame(f);
+    await until(() => got.length === 1, 5000, 'raw message');
+    const m = got[0]!;
+    expect(m.subject).toBe(`${b.subjects.root}.media.live.295696659617.1`);
+    expect(Object.fromEntries([...m.headers!].map(([k, v]) => [k, v[0]]))).toEqual({
+      'Jt1078-Codec': 'h264', 'Jt1078-Media': 'video', 'Jt1078-Key': '1', 'Jt1078-Ts': '4212', 'Jt1078-Seq': '101',
+      'Jt1078-Conn': 'c-7', 'Jt1078-Stream': 'live/jt1078-295696659617-1', 'Nats-Msg-Id': 'c-7-295696659617-1-101',
+    });
+    expect(Buffer.from(m.data).equals(Buffer.from(f.data))).toBe(true);
+  });
+
+  it('creates its streams as documented, and a second pod (or a restart with a new window) updates them in place', async () => {
+    const b = await bus({ windowMs: 30_000 });
+    const jsm = await jetstreamManager(b.nc);
+    const media = await jsm.streams.info(b.streams.media);
+    expect(media.config).toMatchObject({
+      subjects: [`${b.subjects.root}.media.>`], storage: StorageType.Memory, retention: RetentionPolicy.Limits,
+      discard: DiscardPolicy.Old, max_age: 30_000 * 1e6, duplicate_window: 2000 * 1e6,
+    });
+    const events = await jsm.streams.info(b.streams.events);
+    expect(events.config).toMatchObject({ subjects: [`${b.subjects.root}.events.>`], storage: StorageType.File, retention: RetentionPolicy.Workqueue, max_age: 0 });
+    const second = await NatsMediaBus.connect({ url: await natsUrl(), root: b.subjects.root, windowMs: 10_000 });
+    await second.close();
+    expect((await jsm.streams.info(b.streams.media)).config.max_age).toBe(10_000 * 1e6);
+  });
+
+  it('cuts a 3 MB frame into pieces under max_payload and counts it', async () => {
+    const b = await bus();
+    const nc = await raw();
+    const pieces: Msg[] = [];
+    nc.subscribe(`${b.subjects.root}.media.>`, { callback: (_e, m) => void pieces.push(m) });
+    await nc.flush();
+    const big = testFrame(0, { data: Uint8Array.from({ length: 3 * 1024 * 1024 }, (_, i) => (i * 7 + (i >> 12)) & 0xff) });
+    b.publishFrame(big);
+    expect(b.maxPayload).toBe(1024 * 1024);
+    await until(() => pieces.length === 4, 5000, 'four pieces');
+    expect(pieces.map((m) => m.headers!.get(FrameHeader.chunk))).toEqual(['0/4', '1/4', '2/4', '3/4']);
+    expect(pieces.map((m) => m.headers!.get(FrameHeader.msgId))).toEqual([0, 1, 2, 3].map((i) => `conn-1-013800138000-1-0-${i}`));
+    for (const m of pieces) expect(m.data.length).toBeLessThan(b.maxPayload);
+    expect(pieces.reduce((n, m) => n + m.data.length, 0)).toBe(big.data.length);
+    expect(b.stats).toMatchObject({ framesPublished: 1, chunkedFrames: 1, chunksPublished: 4, bytesPublished: big.data.length, framesDropped: 0 });
+  });
+
+  it('counts chunked frames it cannot complete, and malformed messages, by reason', async () => {
+    const b = await bus({ reassemblyTimeoutMs: 200 });
+    const nc = await raw();
+    const got: FrameEnvelope[] = [];
+    await b.subscribeFrames({ streamKind: 'live' }, (f) => got.push(f));
+    const subject = b.subjects.media('live', '013800138000', 1);
+    const piece = (seq: number, chunk: string) => {
+      const h = natsHeaders();
+      for (const [k, v] of [[FrameHeader.codec, 'h264'], [FrameHeader.media, 'video'], [FrameHeader.key, '1'], [FrameHeader.timestamp, '0'],
+        [FrameHeader.sequence, String(seq)], [FrameHeader.connection, 'raw'], [FrameHeader.stream, 'live/jt1078-013800138000-1'], [FrameHeader.chunk, chunk]]) h.set(k!, v!);
+      nc.publish(subject, new Uint8Array(10), { headers: h });
+    };
+    piece(1, '1/3'); // joined mid-frame: no first piece
+    piece(1, '2/3');
+    piece(2, '0/3'); // the rest never comes
+    nc.publish(subject, new Uint8Array(3)); // no headers at all
+    piece(3, '0/1'); // complete on its own
+    await nc.flush();
+    await until(() => b.stats.dropped[DropReason.reassemblyTimeout] === 1, 3000, 'reassembly timeout');
+    expect(got.map((f) => f.sequence)).toEqual([3]);
+    expect(b.stats.dropped).toMatchObject({ [DropReason.partialChunks]: 1, [DropReason.reassemblyTimeout]: 1, [DropReason.malformed]: 1 });
+    expect(b.stats.reassemblyTimeouts).toBe(1);
+    expect(b.stats.framesDropped).toBe(3);
+  });
+
+  it('terminates an event payload it cannot parse instead of redelivering it forever', async () => {
+    const b = await bus({ eventAckWaitMs: 300 });
+    const nc = await raw();
+    const js = (await import('@nats-io/jetstream')).jetstream(nc);
+    await js.publish(b.subjects.event('realtime', 'join'), 'not json', { msgID: 'junk' });
+    await b.publishEvent(testEvent('good'));
+    const seen: PendingBusEvent[] = [];
+    await b.consumeEvents(uniquePrefix('wh'), (p) => {
+      seen.push(p);
+      void p.ack();
+    });
+    await until(() => seen.length === 1, 5000, 'the good event');
+    await sleep(700);
+    expect(seen.map((p) => p.event.id)).toEqual(['good']);
+    expect(b.stats.dropped[DropReason.malformed]).toBe(1);
+    const jsm = await jetstreamManager(b.nc);
+    expect((await jsm.streams.info(b.streams.events)).state.messages).toBe(0);
+  });
+
+  it('finds a held join among hundreds of positions skipped by a consumer that starts after a crash', async () => {
+    const b = await bus({ eventAckWaitMs: 1500 });
+    const durable = uniquePrefix('wh');
+    for (let i = 0; i < 300; i++) await b.publishEvent(testEvent(`other-${i}`, 'join', `stream-${i}`));
+    await b.publishEvent(testEvent('k-join', 'join', 'stream-k'));
+    const held: PendingBusEvent[] = [];
+    const crash = await b.consumeEvents(durable, (p) => held.push(p));
+    await until(() => held.length === 301, 5000, 'all held');
+    crash();
+    await b.publishEvent(testEvent('k-leave', 'leave', 'stream-k'));
+    const got: PendingBusEvent[] = [];
+    await b.consumeEvents(durable, (p) => got.push(p));
+    await until(() => got.length >= 1, 5000, 'the leave');
+    expect(got.map((p) => p.event.id)).toEqual(['k-leave']);
+    const leave = got[0]!;
+    // 301 positions skipped (held by the crashed consumer until its ack wait): the join among them is found.
+    const answers: boolean[] = [];
+    for (let i = 0; i < 3; i++) answers.push(await leave.earlierElsewhere());
+    expect(answers).toEqual([true, true, true]);
+    await until(() => got.some((p) => p.event.id === 'k-join'), 10_000, 'the join redelivered');
+    expect(await leave.earlierElsewhere()).toBe(false);
+    for (const p of got) await p.ack();
+  }, 20_000);
+
+  describe('through a server restart (a private nats-server)', () => {
+    it('reports disconnect and reconnect, bounds what it buffers meanwhile, restores the window stream, and keeps events', async () => {
+      const server = await startNatsServer();
+      servers.push(server);
+      const statuses: BusStatus[] = [];
+      const b = await NatsMediaBus.connect({ url: server.url, root: uniquePrefix('restart'), reconnectBufferBytes: 10_000, eventAckWaitMs: 500, onStatus: (s) => statuses.push(s) });
+      buses.push(b);
+      const got: FrameEnvelope[] = [];
+      await b.subscribeFrames({ streamKind: 'live' }, (f) => got.push(f));
+      await b.publishEvent(testEvent('before-restart'));
+      expect(b.pressure()).toBe(0);
+
+      await server.stop();
+      await until(() => statuses.includes('disconnected'), 5000, 'disconnected');
+      expect(b.pressure()).toBe(1);
+      const frames = Array.from({ length: 5 }, (_, i) => testFrame(i, { data: new Uint8Array(3000).fill(i) }));
+      for (const f of frames) b.publishFrame(f);
+      // 3 × 3000 bytes fit in the 10 000-byte reconnect buffer; the other 2 are counted.
+      expect(b.stats.dropped[DropReason.reconnectBufferFull]).toBe(2);
+      expect(b.stats.framesPublished).toBe(3);
+      expect(b.pressure()).toBe(2);
+
+      await server.start();
+      await until(() => statuses.includes('reconnected'), 10_000, 'reconnected');
+      await until(() => got.length === 3, 5000, `buffered frames after reconnect (got ${got.length}, stats ${JSON.stringify(b.stats)})`);
+      expect(got.map(comparable)).toEqual(frames.slice(0, 3).map(comparable));
+      expect(b.pressure()).toBe(0);
+
+      // The memory-storage window died with the server; the bus put its stream back.
+      const jsm = await jetstreamManager(b.nc);
+      await until(async () => (await jsm.streams.info(b.streams.media).then(() => true, () => false)), 10_000, 'media stream restored');
+      b.publishFrame(testFrame(10));
+      await sleep(200);
+      const replay: number[] = [];
+      await b.subscribeFrames({ streamKind: 'live' }, (f) => replay.push(f.sequence), { fromWindow: true });
+      expect(replay).toEqual([10]);
+
+      // The file-storage events stream kept the event across the restart.
+      const events: PendingBusEvent[] = [];
+      await b.consumeEvents(uniquePrefix('wh'), (p) => events.push(p));
+      await until(() => events.length === 1, 10_000, 'event kept across the restart');
+      expect(events[0]!.event).toEqual(testEvent('before-restart'));
+      await events[0]!.ack();
+    }, 30_000);
+  });
+});
