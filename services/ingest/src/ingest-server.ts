@@ -165,6 +165,26 @@ export class IngestServer {
     }
   }
 
+  /** Closes the connection carrying `streamPath` (every stream on it ends, with its leave). */
+  async closeStream(streamPath: string, reason: string): Promise<boolean> {
+    for (const [connection, listener] of this.#connections) {
+      if (connection.streams.some((s) => s.name === streamPath)) {
+        await this.#finish(listener, connection, reason);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Stream paths live on this pod, with their kind. */
+  liveStreams(): Array<{ streamPath: string; kind: StreamKind; startedAt: Date }> {
+    const out: Array<{ streamPath: string; kind: StreamKind; startedAt: Date }> = [];
+    for (const [connection, listener] of this.#connections) {
+      for (const s of connection.streams) if (s.name) out.push({ streamPath: s.name, kind: listener.kind, startedAt: s.startedAt });
+    }
+    return out;
+  }
+
   /** SIGTERM: stop accepting now, close every connection after `graceMs`, leave events included. */
   async drain(graceMs: number): Promise<void> {
     this.#accepting = false;

@@ -14,6 +14,9 @@ import { IngestServer } from './ingest-server.js';
 import { streamEventId } from './stream-event-id.js';
 
 
+/** How often streams are checked against overtime_second. */
+const OVERTIME_CHECK_MS = 1000;
+
 export interface IngestServiceDeps {
   readonly config: Config;
   readonly bus: MediaBus;
@@ -27,6 +30,10 @@ export class IngestService {
   readonly server: IngestServer;
   readonly metrics: IngestMetrics;
   #reaper: NodeJS.Timeout | undefined;
+  #overtime: NodeJS.Timeout | undefined;
+  #unsubscribeViewers: (() => void) | undefined;
+  /** Last time a packager said a stream had viewers (ms), by stream path. */
+  readonly #lastViewer = new Map<string, number>();
 
   constructor(private readonly deps: IngestServiceDeps) {
     this.metrics = createIngestMetrics(deps.metricsRegistry);
@@ -54,6 +61,32 @@ export class IngestService {
     const ttlMs = this.deps.config.cluster.ingest.registry_ttl_second * 1000;
     this.#reaper = setInterval(() => void this.reap(), Math.max(500, ttlMs / 3));
     this.#reaper.unref();
+    const { realtime, playback } = this.deps.config.jt1078;
+    if (realtime.overtime_second > 0 || playback.overtime_second > 0) {
+      this.#unsubscribeViewers = await this.deps.bus.subscribeViewers({}, (n) => {
+        if (n.viewers > 0) this.#lastViewer.set(n.streamPath, Date.now());
+      });
+      this.#overtime = setInterval(() => void this.closeOvertime(), OVERTIME_CHECK_MS);
+      this.#overtime.unref();
+    }
+  }
+
+  /**
+   * `overtime_second` (m7s-jt1078): a stream that has had viewers and has had none for that long
+   * is closed, so the device stops sending (the JT808 platform sends 0x9101 again when someone
+   * wants to watch). A stream nobody ever watched is left alone.
+   */
+  async closeOvertime(now = Date.now()): Promise<number> {
+    let closed = 0;
+    for (const s of this.server.liveStreams()) {
+      const limit = (s.kind === 'live' ? this.deps.config.jt1078.realtime : this.deps.config.jt1078.playback).overtime_second * 1000;
+      const last = this.#lastViewer.get(s.streamPath);
+      if (limit <= 0 || last === undefined || now - last <= limit) continue;
+      this.#lastViewer.delete(s.streamPath);
+      this.deps.log.info({ stream: s.streamPath, idleMs: now - last }, 'no viewers for overtime_second: closing the stream');
+      if (await this.server.closeStream(s.streamPath, `overtime (no viewers for ${((now - last) / 1000).toFixed(3)}s)`)) closed++;
+    }
+    return closed;
   }
 
   /** Emits the leave of every stream whose owner stopped renewing it (its pod died). */
@@ -89,11 +122,15 @@ export class IngestService {
 
   async drain(graceMs: number): Promise<void> {
     clearInterval(this.#reaper);
+    clearInterval(this.#overtime);
+    this.#unsubscribeViewers?.();
     await this.server.drain(graceMs);
   }
 
   async close(): Promise<void> {
     clearInterval(this.#reaper);
+    clearInterval(this.#overtime);
+    this.#unsubscribeViewers?.();
     await this.server.close();
   }
 }

@@ -9,6 +9,9 @@ import { MediaFramePackager } from '@jt1078/media/packaging';
 import type { Logger } from '@jt1078/runtime/logger';
 import type { StreamCoordinates } from './stream-path.js';
 
+/** How often a packager says which of its streams are watched. */
+const VIEWER_NOTICE_MS = 2000;
+
 export interface LiveStream {
   readonly coordinates: StreamCoordinates;
   readonly packager: MediaFramePackager;
@@ -27,6 +30,8 @@ export interface LiveStreamPoolOptions {
   readonly windowSegments?: number;
   /** A stream nobody requested for this long is released. */
   readonly idleReleaseMs?: number;
+  /** Says which streams have viewers (for the ingest's overtime_second); the pod name. */
+  readonly announceAs?: string;
   readonly onViewer?: (stream: LiveStream) => void;
 }
 
@@ -34,9 +39,29 @@ export class LiveStreamPool {
   readonly #streams = new Map<string, LiveStream>();
   readonly #sweep: NodeJS.Timeout;
 
+  readonly #announce: NodeJS.Timeout | undefined;
+
   constructor(private readonly opts: LiveStreamPoolOptions) {
     this.#sweep = setInterval(() => this.#releaseIdle(), 5000);
     this.#sweep.unref();
+    if (opts.announceAs) {
+      this.#announce = setInterval(() => this.#announceViewers(opts.announceAs!), VIEWER_NOTICE_MS);
+      this.#announce.unref();
+    }
+  }
+
+  /** A stream requested within the last notice period has viewers: say so on the bus. */
+  #announceViewers(from: string): void {
+    const now = Date.now();
+    for (const s of this.#streams.values()) {
+      if (now - s.lastRequestMs > 2 * VIEWER_NOTICE_MS) continue;
+      const c = s.coordinates;
+      try {
+        this.opts.bus.publishViewers({ streamKind: c.kind, sim: c.sim, channel: c.channel, streamPath: c.streamPath, viewers: 1, from, at: now });
+      } catch (err) {
+        this.opts.log.warn({ err, streamPath: c.streamPath }, 'viewer notice not published');
+      }
+    }
   }
 
   get size(): number {
@@ -95,6 +120,7 @@ export class LiveStreamPool {
 
   close(): void {
     clearInterval(this.#sweep);
+    clearInterval(this.#announce);
     for (const s of this.#streams.values()) s.unsubscribe?.();
     this.#streams.clear();
   }

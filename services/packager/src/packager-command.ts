@@ -12,7 +12,7 @@ export async function packagerCommand(argv: string[]): Promise<number> {
   const { config, log, health, metrics, shutdown } = pod;
   const bus = await connectPodBus(pod);
   const registry = new RedisStreamRegistry(config.cluster.redis.url, config.cluster.nats.subject_root);
-  const pool = new LiveStreamPool({ bus, log, partMs: config.cluster.hls.part_ms, segmentMs: config.cluster.hls.segment_ms });
+  const pool = new LiveStreamPool({ bus, log, partMs: config.cluster.hls.part_ms, segmentMs: config.cluster.hls.segment_ms, announceAs: pod.name });
   const router = addOpsRoutes(new HttpRouter(), health, metrics);
   addHlsRoutes(router, { pool, registry, prefixes: { realtime: config.jt1078.realtime.prefix, playback: config.jt1078.playback.prefix } });
   const http = await serveRouter(router, config.cluster.http.addr);

@@ -47,7 +47,7 @@ export async function startAll(config: Config, log: Logger, opts: { defaultSimul
 
   const ingest = new IngestService({ config, bus, registry, metricsRegistry: metrics, log: log.child({ service: 'ingest' }), pod });
   await ingest.start();
-  const pool = new LiveStreamPool({ bus, log: log.child({ service: 'packager' }), partMs: config.cluster.hls.part_ms, segmentMs: config.cluster.hls.segment_ms });
+  const pool = new LiveStreamPool({ bus, log: log.child({ service: 'packager' }), partMs: config.cluster.hls.part_ms, segmentMs: config.cluster.hls.segment_ms, announceAs: pod });
   const webhook = await startWebhookRelay({ config, bus, log: log.child({ service: 'webhook' }), metricsRegistry: metrics });
 
   const router = addOpsRoutes(new HttpRouter(), health, metrics);
