@@ -13,6 +13,10 @@ const SUBJECT = 'x.y.media.playback.013800138000.2';
 describe('frame envelope', () => {
   it('round-trips through subject + headers + payload', () => {
     expect(frameFromMessage(SUBJECT, frameHeaders(frame), frame.data)).toEqual(frame);
+    const opening = { ...frame, segment: 1_764_582_000_123 };
+    expect(frameHeaders(opening).get(FrameHeader.segment)).toBe('1764582000123');
+    expect(frameFromMessage(SUBJECT, frameHeaders(opening), frame.data)).toEqual(opening);
+    expect(frameHeaders(frame).has(FrameHeader.segment)).toBe(false);
   });
 
   it('refuses what it cannot have written: missing or non-integer headers, a foreign subject, a bad SIM', () => {

@@ -7,6 +7,7 @@
  *     Jt1078-Ts: 4212             Jt1078-Seq: 101         Jt1078-Conn: <connection id>
  *     Jt1078-Stream: live/jt1078-295696659617-1
  *     Nats-Msg-Id: <connection id>-<sim>-<channel>-<seq>
+ *     [Jt1078-Segment: <msn>      on the key frame that opens HLS segment <msn>, see below]
  *     [Jt1078-Chunk: <index>/<count>   only on frames cut into pieces, see frame-messages.ts]
  */
 import { STREAM_KINDS, checkChannel, checkSim, type StreamKind } from './subjects.js';
@@ -25,6 +26,13 @@ export interface FrameEnvelope {
   readonly sequence: number;
   readonly connectionId: string;
   readonly streamPath: string;
+  /**
+   * Set on the frame that opens an HLS segment: its media sequence number. The ingest, the one
+   * writer that sees a stream from its first frame, decides segment boundaries so that every
+   * packager replica (and one that starts late or restarts) cuts the same segments with the same
+   * numbers (DESIGN.md: boundaries derived from the stream's own data).
+   */
+  readonly segment?: number;
   readonly data: Uint8Array;
 }
 
@@ -38,6 +46,8 @@ export const FrameHeader = {
   sequence: 'Jt1078-Seq',
   connection: 'Jt1078-Conn',
   stream: 'Jt1078-Stream',
+  /** Media sequence number of the HLS segment this frame opens (only on such frames). */
+  segment: 'Jt1078-Segment',
   /** `<index>/<count>` when a frame above max_payload is carried in pieces. */
   chunk: 'Jt1078-Chunk',
   msgId: 'Nats-Msg-Id',
@@ -73,7 +83,7 @@ function nonNegativeInteger(name: string, v: number): string {
 }
 
 export function frameHeaders(f: FrameEnvelope): Map<string, string> {
-  return new Map([
+  const headers = new Map([
     [FrameHeader.codec, headerValue(FrameHeader.codec, f.codec)],
     [FrameHeader.media, f.mediaKind],
     [FrameHeader.key, f.keyFrame ? '1' : '0'],
@@ -83,6 +93,8 @@ export function frameHeaders(f: FrameEnvelope): Map<string, string> {
     [FrameHeader.stream, headerValue(FrameHeader.stream, f.streamPath)],
     [FrameHeader.msgId, frameMessageId(f)],
   ]);
+  if (f.segment !== undefined) headers.set(FrameHeader.segment, nonNegativeInteger(FrameHeader.segment, f.segment));
+  return headers;
 }
 
 /** Reads a frame back from its subject (`….media.<kind>.<sim>.<channel>`), headers and payload. */
@@ -123,6 +135,7 @@ export function frameFromMessage(subject: string, headers: HeaderMap, data: Uint
     sequence: integer(FrameHeader.sequence),
     connectionId: get(FrameHeader.connection),
     streamPath: get(FrameHeader.stream),
+    ...(headers.has(FrameHeader.segment) ? { segment: integer(FrameHeader.segment) } : {}),
     data,
   };
 }
