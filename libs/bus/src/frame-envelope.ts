@@ -83,7 +83,7 @@ function nonNegativeInteger(name: string, v: number): string {
 }
 
 export function frameHeaders(f: FrameEnvelope): Map<string, string> {
-  const headers = new Map([
+  const headers = new Map<string, string>([
     [FrameHeader.codec, headerValue(FrameHeader.codec, f.codec)],
     [FrameHeader.media, f.mediaKind],
     [FrameHeader.key, f.keyFrame ? '1' : '0'],

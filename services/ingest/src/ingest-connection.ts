@@ -21,6 +21,7 @@ export interface IngestConnectionDeps {
   readonly events: EventPublisher;
   readonly claims: StreamNameClaims;
   readonly registryTtlMs: number;
+  readonly segmentTargetMs: number;
   readonly metrics: IngestMetrics;
   readonly log: Logger;
   readonly digest: ErrorDigest;
@@ -112,6 +113,7 @@ export class IngestConnection {
       events: d.events,
       claims: d.claims,
       registryTtlMs: d.registryTtlMs,
+      segmentTargetMs: d.segmentTargetMs,
       now: this.#now,
       monotonicMs: this.#mono,
       onDrop: (reason) => {

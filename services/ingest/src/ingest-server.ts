@@ -114,6 +114,7 @@ export class IngestServer {
       events: d.events,
       claims: d.claims,
       registryTtlMs: d.config.cluster.ingest.registry_ttl_second * 1000,
+      segmentTargetMs: d.config.cluster.hls.segment_ms,
       metrics: d.metrics,
       log: d.log,
       digest: this.#digest,

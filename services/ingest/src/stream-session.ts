@@ -7,6 +7,7 @@ import { formatCallbackTime } from '@jt1078/runtime/time';
 import type { AssembledFrame } from '@jt1078/jt1078';
 import { KeyFrameGate, type DropReason } from './key-frame-gate.js';
 import type { EventPublisher, FramePublisher, IngestFrame, StreamKind, StreamNameClaims } from './ingest-ports.js';
+import { SegmentMarker } from './segment-marker.js';
 import { StreamClock } from './stream-clock.js';
 import { streamEventId } from './stream-event-id.js';
 
@@ -24,6 +25,8 @@ export interface StreamSessionDeps {
   readonly events: EventPublisher;
   readonly claims: StreamNameClaims;
   readonly registryTtlMs: number;
+  /** HLS segment target (cluster.hls.segment_ms): the ingest marks where segments begin. */
+  readonly segmentTargetMs: number;
   readonly now: () => Date;
   readonly monotonicMs: () => number;
   readonly onDrop: (reason: DropReason | 'claim-queue-full' | 'no-codec', frame: AssembledFrame) => void;
@@ -39,6 +42,7 @@ export class StreamSession {
   #sequence = 0;
   readonly #clock: StreamClock;
   readonly #gate = new KeyFrameGate();
+  readonly #segments: SegmentMarker;
   #pending: AssembledFrame[] | undefined = [];
   readonly #claimed: Promise<void>;
   #joinBody: Record<string, unknown> | undefined;
@@ -49,6 +53,7 @@ export class StreamSession {
     this.baseName = `${deps.prefix}-${deps.sim}-${deps.channel}`;
     this.startedAt = deps.now();
     this.#clock = new StreamClock(deps.kind === 'live' ? 'arrival' : 'device', deps.monotonicMs());
+    this.#segments = new SegmentMarker(deps.segmentTargetMs, this.startedAt.getTime());
     this.#claimed = this.#claim();
   }
 
@@ -127,6 +132,8 @@ export class StreamSession {
       d.onDrop(dropped, frame);
       return;
     }
+    const timestamp = this.#clock.stamp(mediaKind, frame.timestamp, d.monotonicMs());
+    const segment = this.#segments.mark({ mediaKind, keyFrame: frame.keyFrame, timestamp });
     const out: IngestFrame = {
       streamKind: d.kind,
       sim: d.sim,
@@ -134,10 +141,11 @@ export class StreamSession {
       codec: frame.codec,
       mediaKind,
       keyFrame: frame.keyFrame,
-      timestamp: this.#clock.stamp(mediaKind, frame.timestamp, d.monotonicMs()),
+      timestamp,
       sequence: this.#sequence++,
       connectionId: d.connectionId,
       streamPath: this.name!,
+      ...(segment === undefined ? {} : { segment }),
       data: frame.data,
     };
     const started = performance.now();

@@ -1,0 +1,68 @@
+/**
+ * Decides where a stream's HLS segments begin, and numbers them, as frames are published. The
+ * ingest is the one writer that sees a stream from its first frame, so it decides once and
+ * marks the frame that opens each segment (`Jt1078-Segment`); every packager replica — and one
+ * that joins late or restarts from the JetStream window — cuts the same segments with the same
+ * media sequence numbers (DESIGN.md "HTTP": boundaries from the stream's own data, never from
+ * when a packager joined or its clock).
+ *
+ * The rule: a video key frame opens a segment when at least the target duration (less a small
+ * tolerance) has passed since the last one opened; the stream's first key frame always does.
+ * Until a stream has shown video, audio frames open segments on time (an audio-only stream);
+ * the first key frame then opens one, and from there only key frames do.
+ *
+ * Numbers are `base + n`, with `base` the connection's start in unix ms: a device that
+ * reconnects gets numbers above everything its previous connection used (each segment lasts
+ * at least a millisecond), so no segment URI is ever reused for other bytes behind a CDN.
+ */
+
+/**
+ * A GOP that falls short of the target by less than this still closes the segment: arrival-timed
+ * streams put a 2 s GOP at 1.99 s, and waiting for the next key frame would double the segment.
+ */
+export const SEGMENT_TOLERANCE_MS = 50;
+
+export interface MarkableFrame {
+  readonly mediaKind: 'video' | 'audio';
+  readonly keyFrame: boolean;
+  /** The published (monotonic) timestamp, ms. */
+  readonly timestamp: number;
+}
+
+export class SegmentMarker {
+  #next: number;
+  #lastStart: number | undefined;
+  #sawVideo = false;
+
+  constructor(
+    private readonly targetMs: number,
+    /** The first segment's number: the connection's start, unix ms. */
+    base: number,
+  ) {
+    if (!Number.isSafeInteger(base) || base < 0) throw new RangeError(`segment base ${base} must be a non-negative integer`);
+    this.#next = base;
+  }
+
+  /** The media sequence number of the segment `frame` opens, or undefined when it opens none. */
+  mark(frame: MarkableFrame): number | undefined {
+    if (frame.mediaKind === 'video') {
+      if (!frame.keyFrame) return undefined;
+      if (!this.#sawVideo) {
+        this.#sawVideo = true;
+        return this.#open(frame.timestamp);
+      }
+      return this.#due(frame.timestamp, SEGMENT_TOLERANCE_MS) ? this.#open(frame.timestamp) : undefined;
+    }
+    if (this.#sawVideo) return undefined;
+    return this.#lastStart === undefined || this.#due(frame.timestamp, 0) ? this.#open(frame.timestamp) : undefined;
+  }
+
+  #due(ts: number, tolerance: number): boolean {
+    return this.#lastStart === undefined || ts - this.#lastStart >= this.targetMs - tolerance;
+  }
+
+  #open(ts: number): number {
+    this.#lastStart = ts;
+    return this.#next++;
+  }
+}
