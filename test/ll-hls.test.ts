@@ -7,10 +7,13 @@
 import HLS from 'hls-parser';
 import { describe, expect, it } from 'vitest';
 import { readCapture, type AssembledFrame } from '@jt1078/jt1078';
-import { MediaFramePackager } from '@jt1078/media/packaging';
+import { SegmentMarker } from '@jt1078/media/hls';
+import { MediaFramePackager, type PackagerFrame } from '@jt1078/media/packaging';
 import { G711_CAPTURE, framesOf, sharedTestdataAvailable } from '../libs/jt1078/src/testdata/generate-captures.js';
 
 const frames = (): AssembledFrame[] => framesOf(readCapture(G711_CAPTURE));
+// Every rule hls-parser knows becomes a failure, not a console line.
+HLS.setOptions({ strictMode: true });
 
 /** The capture looped `passes` times, timestamps continuing, as a live ingest would stamp them. */
 function* live(passes: number) {
@@ -95,5 +98,71 @@ describe.runIf(sharedTestdataAvailable())('LL-HLS live playlist', () => {
     expect(b.segmenter.playlist()).toBe(a.segmenter.playlist());
     for (const s of a.segmenter.segments) expect(Buffer.compare(b.segmenter.segment(s.msn)!, s.data)).toBe(0);
     expect(Buffer.compare(b.segmenter.init()!, a.segmenter.init()!)).toBe(0);
+  });
+
+  /**
+   * The frames as the ingest publishes them: numbered, timestamps monotonic per track, and the
+   * frame that opens each segment marked (the connection started at unix ms `base`).
+   */
+  function published(passes: number, base = 1_764_582_000_123): PackagerFrame[] {
+    const marker = new SegmentMarker(2000, base);
+    const last = { video: -1, audio: -1 };
+    return [...live(passes)].map((f, sequence) => {
+      const timestamp = Math.max(last[f.kind] + 1, f.timestamp);
+      last[f.kind] = timestamp;
+      const segment = marker.mark({ mediaKind: f.kind, keyFrame: f.keyFrame, timestamp });
+      return { ...f, timestamp, sequence, ...(segment === undefined ? {} : { segment }) };
+    });
+  }
+
+  it('gives a replica that joins late the same segments, parts, names and playlist as one that saw the stream from its start', () => {
+    const frames = published(12);
+    const marks = frames.filter((f) => f.segment !== undefined).map((f) => frames.indexOf(f));
+    const full = new MediaFramePackager({ source: 'marked', windowSegments: 0, expectVideo: 'auto', expectAudio: 'auto' });
+    for (const f of frames) full.push(f);
+    expect(full.segmenter.segments.length).toBeGreaterThan(8);
+    expect(full.segmenter.segments[0]!.uri).toMatch(/^seg-17645820001\d\d\.m4s$/);
+    expect(full.tracks.audio?.codec).toBe('opus');
+    // Late joins: mid-GOP, exactly on a mark (it cannot know the frames before were seen), just after one.
+    for (const start of [137, marks[2]!, marks[3]! + 1, 611]) {
+      const late = new MediaFramePackager({ source: 'marked', windowSegments: 0, expectVideo: 'auto', expectAudio: 'auto' });
+      for (const f of frames.slice(start)) late.push(f);
+      const segs = late.segmenter.segments;
+      // It begins at the second mark it sees: the first may lack the audio the encoder is primed with.
+      const secondMark = marks.filter((i) => i >= start)[1]!;
+      expect(segs[0]!.msn, `join at frame ${start}`).toBe(frames[secondMark]!.segment);
+      expect(late.stats.framesBeforeStart + late.stats.undecodableFrames).toBe(secondMark - start);
+      for (const s of segs) {
+        const twin = full.segmenter.segments.find((x) => x.msn === s.msn)!;
+        expect(s.uri).toBe(twin.uri);
+        expect(s.mapUri).toBe(twin.mapUri);
+        expect(Buffer.compare(s.data, twin.data), `segment ${s.msn} after a join at frame ${start}`).toBe(0);
+      }
+      expect(Buffer.compare(late.segmenter.init(segs[0]!.mapUri)!, full.segmenter.init(segs[0]!.mapUri)!)).toBe(0);
+      const open = late.segmenter.playlistState().open!;
+      for (let i = 0; i < open.parts.length; i++) expect(Buffer.compare(late.segmenter.part(open.msn, i)!, full.segmenter.part(open.msn, i)!)).toBe(0);
+    }
+  });
+
+  it('gives two live replicas with the same window the same playlist, byte for byte, at every part', () => {
+    const frames = published(12);
+    const a = new MediaFramePackager({ source: 'marked', windowSegments: 4, expectVideo: 'auto', expectAudio: 'auto' });
+    const b = new MediaFramePackager({ source: 'marked', windowSegments: 4, expectVideo: 'auto', expectAudio: 'auto' });
+    const start = frames.length >> 2;
+    for (const f of frames.slice(0, start)) a.push(f);
+    let compared = 0;
+    a.segmenter.onChange(() => {
+      // Once b's window has filled, the two are interchangeable behind a CDN.
+      if (b.segmenter.segments.length < 4 || a.segmenter.playlistState().open?.msn !== b.segmenter.playlistState().open?.msn) return;
+      if (a.segmenter.playlistState().open?.parts.length !== b.segmenter.playlistState().open?.parts.length) return;
+      expect(b.segmenter.playlist()).toBe(a.segmenter.playlist());
+      compared++;
+    });
+    for (const f of frames.slice(start)) {
+      b.push(f);
+      a.push(f);
+    }
+    expect(compared).toBeGreaterThan(10);
+    expect(b.segmenter.playlist()).toBe(a.segmenter.playlist());
   });
 });

@@ -7,7 +7,7 @@ import { formatCallbackTime } from '@jt1078/runtime/time';
 import type { AssembledFrame } from '@jt1078/jt1078';
 import { KeyFrameGate, type DropReason } from './key-frame-gate.js';
 import type { EventPublisher, FramePublisher, IngestFrame, StreamKind, StreamNameClaims } from './ingest-ports.js';
-import { SegmentMarker } from './segment-marker.js';
+import { SegmentMarker } from '@jt1078/media/hls';
 import { StreamClock } from './stream-clock.js';
 import { streamEventId } from './stream-event-id.js';
 

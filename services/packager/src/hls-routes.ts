@@ -96,7 +96,7 @@ export function addHlsRoutes(router: HttpRouter, opts: HlsRoutesOptions): HttpRo
     const stream = await open(streamPath);
     const seg = stream.packager.segmenter;
     let m: RegExpExecArray | null;
-    if (file === 'init.mp4' || /^init-\d+\.mp4$/.test(file)) {
+    if (/^init(-[0-9a-f]+)?\.mp4$/.test(file)) {
       const bytes = seg.init(file);
       if (!bytes) throw new HttpError(404, `${file} is not in the window`, CORS);
       return send(res, bytes, 'video/mp4', IMMUTABLE);
@@ -131,7 +131,7 @@ export function addHlsRoutes(router: HttpRouter, opts: HlsRoutesOptions): HttpRo
       const seg = stream.packager.segmenter;
       res.writeHead(200, { 'Content-Type': 'video/mp4', 'Cache-Control': 'no-store', ...CORS });
       const state = seg.playlistState();
-      res.write(seg.init(state.open?.mapUri || seg.initUris[seg.initUris.length - 1]!)!);
+      res.write(seg.init(seg.currentInitUri!)!);
       // From the last key frame: the open segment's parts (a segment starts with one).
       let msn = state.open?.msn ?? 0;
       let next = 0;

@@ -14,7 +14,10 @@ const VIEWER_NOTICE_MS = 2000;
 
 export interface LiveStream {
   readonly coordinates: StreamCoordinates;
-  readonly packager: MediaFramePackager;
+  /** Replaced when the device reconnects (a new connection's segments are numbered afresh). */
+  packager: MediaFramePackager;
+  /** The device connection whose frames are being packaged. */
+  connectionId: string | undefined;
   lastRequestMs: number;
   lastFrameMs: number;
   frames: number;
@@ -68,26 +71,43 @@ export class LiveStreamPool {
     return this.#streams.size;
   }
 
+  #newPackager(): MediaFramePackager {
+    return new MediaFramePackager({
+      source: 'marked',
+      partTargetMs: this.opts.partMs,
+      segmentTargetMs: this.opts.segmentMs,
+      windowSegments: this.opts.windowSegments ?? 6,
+      expectVideo: 'auto',
+      expectAudio: 'auto',
+    });
+  }
+
   /** The stream's packager, subscribing to its frames on first use. */
   async acquire(c: StreamCoordinates): Promise<LiveStream> {
     let s = this.#streams.get(c.streamPath);
     if (!s) {
-      const packager = new MediaFramePackager({
-        partTargetMs: this.opts.partMs,
-        segmentTargetMs: this.opts.segmentMs,
-        windowSegments: this.opts.windowSegments ?? 6,
-        expectVideo: 'auto',
-        expectAudio: 'auto',
-      });
-      const stream: LiveStream = { coordinates: c, packager, lastRequestMs: Date.now(), lastFrameMs: 0, frames: 0 };
+      const stream: LiveStream = { coordinates: c, packager: this.#newPackager(), connectionId: undefined, lastRequestMs: Date.now(), lastFrameMs: 0, frames: 0 };
       this.#streams.set(c.streamPath, stream);
       s = stream;
       const onFrame = (f: FrameEnvelope) => {
         // A name with a `-<unix ms>` suffix shares its subject with the first connection's stream.
         if (f.streamPath !== c.streamPath) return;
+        if (f.connectionId !== stream.connectionId) {
+          // The device reconnected (or this is the first frame): a new connection numbers its
+          // frames and segments afresh (above the old ones), so its playlist starts over.
+          if (stream.connectionId !== undefined) {
+            stream.packager.end();
+            stream.packager = this.#newPackager();
+            this.opts.log.info({ streamPath: c.streamPath, connectionId: f.connectionId }, 'stream continues on a new device connection: playlist restarts');
+          }
+          stream.connectionId = f.connectionId;
+        }
         stream.frames++;
         stream.lastFrameMs = Date.now();
-        packager.push({ kind: f.mediaKind, codec: f.codec as CodecName, data: f.data, timestamp: f.timestamp, keyFrame: f.keyFrame });
+        stream.packager.push({
+          kind: f.mediaKind, codec: f.codec as CodecName, data: f.data, timestamp: f.timestamp, keyFrame: f.keyFrame, sequence: f.sequence,
+          ...(f.segment === undefined ? {} : { segment: f.segment }),
+        });
       };
       try {
         stream.unsubscribe = await this.opts.bus.subscribeFrames({ streamKind: c.kind, sim: c.sim, channel: c.channel }, onFrame, { fromWindow: true });

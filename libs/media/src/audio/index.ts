@@ -10,7 +10,7 @@ import { decodeDvi4, stripHisiliconHeader } from '../adpcm/index.js';
 import type { AudioCodec } from '../codec/index.js';
 import { decodeAlaw, decodeUlaw } from '../g711/index.js';
 import { G726Decoder, type G726Packing, type G726Rate } from '../g726/index.js';
-import { OPUS_CLOCK_RATE, OPUS_PRE_SKIP, OpusFrameEncoder } from '../opus/index.js';
+import { OPUS_CLOCK_RATE, OPUS_FRAME_MS, OPUS_PRE_SKIP, OpusFrameEncoder } from '../opus/index.js';
 
 export class AudioCodecUnsupported extends Error {
   override readonly name = 'AudioCodecUnsupported';
@@ -55,14 +55,28 @@ export interface AudioTranscoderOptions {
   readonly g726Packing?: G726Packing;
 }
 
+/**
+ * Device audio frames to muxer-ready samples, in epochs: `restart()` begins a new one with fresh
+ * decoder and encoder state, primed by decoding and encoding `preRoll` (the frames just before,
+ * output discarded). Samples are timed from the epoch's first frame. The packager restarts at
+ * every segment, with the same pre-roll on every replica, so each segment's audio bytes depend
+ * only on the frames around it — libopus and the G.726 decoder carry state from frame to frame,
+ * and two encoders that started at different frames do not produce the same bytes.
+ */
 export class AudioTranscoder {
   #opus: OpusFrameEncoder | undefined;
   #track: MuxAudioTrack | undefined;
-  /** Track time (timescale units) of the next output sample, and the device ms it corresponds to. */
+  /** The epoch's first device timestamp (ms). */
   #originMs: number | undefined;
+  /** Forward jumps of the sample clock (track timescale units) since the epoch began. */
   #offset = 0;
+  /** Input samples (at the input rate) since the epoch began. */
   #inputSamples = 0;
+  /** Encoder output time (48 kHz) at the epoch's start: what the pre-roll took. */
+  #epochStart48k = 0;
   resyncs = 0;
+  /** Input samples left in the encoder (under one 20 ms frame) when an epoch ended. */
+  discardedSamples = 0;
 
   #g726: G726Decoder | undefined;
 
@@ -92,6 +106,33 @@ export class AudioTranscoder {
     return this.#track;
   }
 
+  /**
+   * Ends the epoch and begins another: fresh codec state, primed with `preRoll` (oldest first).
+   * The pre-roll is cut at its start to whole 20 ms frames, so the epoch's first output frame
+   * holds only the epoch's own audio.
+   */
+  restart(preRoll: readonly { readonly data: Uint8Array }[] = []): void {
+    this.discardedSamples += this.#opus?.pendingSamples ?? 0;
+    this.#opus = undefined;
+    this.#g726 = undefined;
+    this.#originMs = undefined;
+    this.#offset = 0;
+    this.#inputSamples = 0;
+    this.#epochStart48k = 0;
+    if (this.codec === 'aac' || preRoll.length === 0) return;
+    const pcm = preRoll.map((f) => this.#decodeNarrowband(f.data));
+    const total = pcm.reduce((n, p) => n + p.length, 0);
+    const frame = (8000 * OPUS_FRAME_MS) / 1000;
+    let skip = total % frame;
+    this.#opus = new OpusFrameEncoder(8000);
+    for (const p of pcm) {
+      const use = skip >= p.length ? p.subarray(p.length) : p.subarray(skip);
+      skip = Math.max(0, skip - p.length);
+      this.#opus.push(use);
+    }
+    this.#epochStart48k = (total - (total % frame)) * (OPUS_CLOCK_RATE / 8000);
+  }
+
   push(frame: { readonly data: Uint8Array; readonly timestamp: number }): MuxAudioSample[] {
     if (this.codec === 'aac') return this.#pushAac(frame);
     const pcm = this.#decodeNarrowband(frame.data);
@@ -99,7 +140,7 @@ export class AudioTranscoder {
     this.#track ??= { codec: 'opus', sampleRate: OPUS_CLOCK_RATE, channels: 1, preSkip: OPUS_PRE_SKIP, inputSampleRate: 8000 };
     this.#anchor(frame.timestamp, 8000);
     this.#inputSamples += pcm.length;
-    return this.#opus.push(pcm).map((p) => ({ data: p.data, time: p.time48k + this.#offset, duration: p.duration48k }));
+    return this.#opus.push(pcm).map((p) => ({ data: p.data, time: p.time48k - this.#epochStart48k + this.#offset, duration: p.duration48k }));
   }
 
   #pushAac(frame: { readonly data: Uint8Array; readonly timestamp: number }): MuxAudioSample[] {

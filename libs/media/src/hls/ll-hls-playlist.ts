@@ -50,13 +50,16 @@ export function renderLlHlsPlaylist(p: PlaylistState): string {
   const first = p.segments[0]?.msn ?? p.open?.msn ?? 0;
   lines.push(`#EXT-X-MEDIA-SEQUENCE:${first}`);
   let map = '';
+  // Parts are listed only near the live edge (§4.4.4.9: a part older than three target durations
+  // is removed), counted as players do: the open segment (its parts, or just the preload hint)
+  // and the two complete segments before it.
   const partsFrom = p.partsWindowSec ?? 3 * p.targetDurationSec;
   let age = (p.open?.parts ?? []).reduce((s, x) => s + x.durationSec, 0);
   const showParts = new Set<number>();
-  for (let i = p.segments.length - 1; i >= 0 && !p.ended; i--) {
+  for (let i = p.segments.length - 1; i >= Math.max(0, p.segments.length - 2) && !p.ended; i--) {
+    age += p.segments[i]!.durationSec;
     if (age > partsFrom) break;
     showParts.add(i);
-    age += p.segments[i]!.durationSec;
   }
   const mapLine = (uri: string) => {
     if (uri === map) return;

@@ -1,35 +1,47 @@
 /**
  * The pure core the packager and `jt1078 package` share: muxer-ready samples in, LL-HLS parts,
- * segments, init segments and the playlist out. Parts are ~partTargetMs (never longer), and a
- * key frame starts a new one; a segment ends at the first key frame at or after
- * segmentTargetMs (audio-only streams: on time). A segment's bytes are its parts' bytes, one
- * after the other, so a CDN holds the same media under both names. Names and numbers come only
- * from the samples fed in — never a clock — so two instances fed the same samples give the same
- * bytes and playlists.
+ * segments, init segments and the playlist out. Segments begin exactly where the caller says
+ * (the SegmentMarker's marks: a key frame, or on time for audio-only streams) and carry the
+ * number it gives; parts are ~partTargetMs (never longer) and a key frame starts a new one. A
+ * segment's bytes are its parts' bytes, one after the other, so a CDN holds the same media under
+ * both names.
+ *
+ * Replicas: everything a segment contains is decided by the samples pushed since its mark —
+ * part boundaries, fragment sequence numbers (from the segment's number and the part's index),
+ * audio membership (what was pushed before the mark belongs to the segment before it) — and
+ * init segments can be named by their content, so two instances that start at the same mark
+ * produce the same bytes under the same names, whenever each of them started.
  */
+import { createHash } from 'node:crypto';
 import { writeFragment, writeInitSegment, VIDEO_TIMESCALE, type AudioTrackInfo, type FragmentSample, type TrackInfo, type VideoTrackInfo } from '../fmp4/index.js';
 import { concatBytes } from '../bytes/index.js';
 import { blockingReloadState, renderLlHlsPlaylist, type PlaylistPart, type PlaylistSegment, type PlaylistState } from './ll-hls-playlist.js';
 
 /**
- * A segment that falls short of the target by less than this still ends at its key frame:
- * arrival-timed streams put a 2 s GOP at 1.99 s, and waiting for the next key frame would
- * make the segment one GOP too long.
+ * Audio samples waiting for their video part. They wait only while a part is open, so this is
+ * reached only when video stops and audio goes on (a camera fault): the oldest are dropped, counted.
  */
-const SEGMENT_TOLERANCE_SEC = 0.05;
+const MAX_QUEUED_AUDIO = 500;
 
-/** Audio samples held while waiting for the first key frame (about 10 s of 20 ms frames). */
-const MAX_AUDIO_BEFORE_VIDEO = 500;
+/** Fragment sequence numbers keep 10 bits for the part index (a segment of more parts only repeats numbers, which players ignore). */
+const PARTS_PER_SEGMENT_NUMBERING = 1024;
+
+/** A part other than a segment's last lasts at least this share of the part target (§4.4.4.9). */
+const MIN_PART_RATIO = 0.85;
 
 export interface LlHlsSegmenterOptions {
   /** Part target, ms (default 500). */
   readonly partTargetMs?: number;
-  /** Segment target, ms (default 2000). */
+  /** Segment target, ms (default 2000): the floor of TARGETDURATION. */
   readonly segmentTargetMs?: number;
   /** Complete segments kept (the live window); 0 keeps all (offline packaging). */
   readonly windowSegments?: number;
-  /** Media sequence number of the first segment (default 0). */
-  readonly firstMediaSequence?: number;
+  /**
+   * How init segments are named: 'ordinal' — `init.mp4`, then `init-1.mp4` … after each change
+   * (offline directories); 'content' — `init-<hash of the bytes>.mp4`, the same name on every
+   * replica whenever it started (live).
+   */
+  readonly initNames?: 'ordinal' | 'content';
 }
 
 export interface VideoInput {
@@ -44,6 +56,11 @@ export interface AudioInput {
   /** Decode time on the audio track's clock (its sample rate). */
   readonly time: number;
   readonly duration: number;
+}
+
+export interface SegmentTracks {
+  readonly video: VideoTrackInfo | undefined;
+  readonly audio: AudioTrackInfo | undefined;
 }
 
 interface Part extends PlaylistPart {
@@ -66,53 +83,67 @@ export interface SegmenterStats {
   segments: number;
   videoSamples: number;
   audioSamples: number;
-  droppedBeforeKeyFrame: number;
+  /** Samples pushed before the first segment was opened. */
+  droppedBeforeSegment: number;
+  /** Audio dropped because video stopped coming (MAX_QUEUED_AUDIO). */
+  droppedAudioOverflow: number;
+  /** Segments opened and closed with nothing in them (their number is skipped). */
+  emptySegments: number;
   initSegments: number;
 }
 
+/** mfhd sequence number: the segment's number and the part's index, so replicas agree (ISO/IEC 14496-12 §8.8.5 asks only that it grow). */
+function fragmentSequence(msn: number, index: number): number {
+  return ((msn % 0x40_0000) * PARTS_PER_SEGMENT_NUMBERING + (index % PARTS_PER_SEGMENT_NUMBERING) + 1) >>> 0;
+}
+
 export class LlHlsSegmenter {
-  readonly stats: SegmenterStats = { parts: 0, segments: 0, videoSamples: 0, audioSamples: 0, droppedBeforeKeyFrame: 0, initSegments: 0 };
+  readonly stats: SegmenterStats = { parts: 0, segments: 0, videoSamples: 0, audioSamples: 0, droppedBeforeSegment: 0, droppedAudioOverflow: 0, emptySegments: 0, initSegments: 0 };
   readonly #partTarget: number;
   readonly #segmentTarget: number;
   readonly #window: number;
+  readonly #initNames: 'ordinal' | 'content';
   #video: VideoTrackInfo | undefined;
   #audio: AudioTrackInfo | undefined;
   readonly #inits = new Map<string, Uint8Array>();
   #mapUri = '';
   #initKey = '';
   readonly #segments: Segment[] = [];
-  #open: OpenSegment;
-  #fragment = 1;
-  #maxSegmentSec = 0;
+  #open: OpenSegment | undefined;
   #ended = false;
   /** The last video sample, waiting for the next one to know its duration. */
   #held: VideoInput | undefined;
   #partVideo: Array<FragmentSample & { time: number }> = [];
   #partAudio: Array<FragmentSample & { time: number }> = [];
   #audioQueue: AudioInput[] = [];
-  #started = false;
   readonly #listeners = new Set<() => void>();
 
   constructor(opts: LlHlsSegmenterOptions = {}) {
     this.#partTarget = (opts.partTargetMs ?? 500) / 1000;
     this.#segmentTarget = (opts.segmentTargetMs ?? 2000) / 1000;
     this.#window = opts.windowSegments ?? 0;
-    this.#open = { msn: opts.firstMediaSequence ?? 0, parts: [], mapUri: '' };
+    this.#initNames = opts.initNames ?? 'ordinal';
   }
 
-  /** Sets (or changes) the tracks; a change starts a new segment with a new init segment. */
+  /** The tracks segments are cut for now; a change takes effect from the next segment opened. */
+  get tracks(): SegmentTracks {
+    return { video: this.#video, audio: this.#audio };
+  }
+
+  /** Sets the tracks before the first segment (later: pass them with the mark that opens a segment). */
   setTracks(video: VideoTrackInfo | undefined, audio: AudioTrackInfo | undefined): void {
     const key = JSON.stringify([video && { ...video, configRecord: Buffer.from(video.configRecord).toString('base64') }, audio && { ...audio, audioSpecificConfig: audio.audioSpecificConfig && Buffer.from(audio.audioSpecificConfig).toString('base64') }]);
     if (key === this.#initKey) return;
-    if (this.#initKey !== '') this.#closeSegment(true);
     this.#initKey = key;
     this.#video = video;
     this.#audio = audio;
     const tracks: TrackInfo[] = [video, audio].filter((t): t is TrackInfo => t !== undefined);
-    this.#mapUri = this.stats.initSegments === 0 ? 'init.mp4' : `init-${this.stats.initSegments}.mp4`;
-    this.#inits.set(this.#mapUri, writeInitSegment(tracks));
+    const bytes = writeInitSegment(tracks);
+    this.#mapUri = this.#initNames === 'content'
+      ? `init-${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.mp4`
+      : this.stats.initSegments === 0 ? 'init.mp4' : `init-${this.stats.initSegments}.mp4`;
+    this.#inits.set(this.#mapUri, bytes);
     this.stats.initSegments++;
-    this.#open = { ...this.#open, mapUri: this.#mapUri };
   }
 
   /** Notified after every new part (blocking playlist reloads wait on this). */
@@ -121,78 +152,105 @@ export class LlHlsSegmenter {
     return () => this.#listeners.delete(listener);
   }
 
-  pushVideo(sample: VideoInput): void {
-    if (!this.#video || this.#ended) return;
-    if (!this.#started) {
-      if (!sample.keyFrame) {
-        this.stats.droppedBeforeKeyFrame++;
-        return;
-      }
-      this.#started = true;
-      // Audio from before the first picture has nothing to play against.
-      const start = this.#toAudioTime(sample.time);
-      this.#audioQueue = this.#audioQueue.filter((a) => a.time >= start);
+  /** The number of the segment being filled, if one is open. */
+  get openMsn(): number | undefined {
+    return this.#open?.msn;
+  }
+
+  /**
+   * A video sample; with `opensSegment`, it is the key frame that begins segment
+   * `opensSegment.msn` (with `tracks` when they change there).
+   */
+  pushVideo(sample: VideoInput, opensSegment?: { readonly msn: number; readonly tracks?: SegmentTracks }): void {
+    if (this.#ended) return;
+    if (opensSegment) {
+      this.#closeHeld(sample.time);
+      this.#closeSegment(opensSegment.msn, opensSegment.tracks);
+    }
+    if (!this.#video || !this.#open) {
+      this.stats.droppedBeforeSegment++;
+      return;
     }
     this.stats.videoSamples++;
     const held = this.#held;
     this.#held = sample;
     if (!held) return;
     const duration = Math.max(1, sample.time - held.time);
-    const partTicks = this.#partVideo.reduce((n, s) => n + s.duration, 0);
-    if (this.#partVideo.length > 0 && (partTicks + duration) / VIDEO_TIMESCALE > this.#partTarget + 1e-9) this.#closePart(held.time);
-    this.#partVideo.push({ data: held.data, duration, keyFrame: held.keyFrame, time: held.time });
-    if (sample.keyFrame) {
-      this.#closePart(sample.time);
-      if (this.#openDuration() >= this.#segmentTarget - SEGMENT_TOLERANCE_SEC) this.#closeSegment(false);
-    }
+    this.#addVideo(held, duration);
+    // A key frame inside a segment starts a new (independent) part unless that would leave the
+    // part before it under 85 % of the target, which only a segment's last part may be
+    // (draft-pantos-hls-rfc8216bis §4.4.4.9).
+    if (sample.keyFrame && this.#partVideo.reduce((n, s) => n + s.duration, 0) / VIDEO_TIMESCALE >= MIN_PART_RATIO * this.#partTarget) this.#closePart(sample.time);
+  }
+
+  /** Begins segment `msn` here without a video sample (audio-only streams, cut on time). */
+  openSegment(msn: number, tracks?: SegmentTracks): void {
+    if (this.#ended) return;
+    this.#closeHeld(undefined);
+    this.#closeSegment(msn, tracks);
   }
 
   pushAudio(sample: AudioInput): void {
     if (!this.#audio || this.#ended) return;
-    this.stats.audioSamples++;
-    if (this.#video) {
-      // Bounded: before the first key frame only the last few seconds are kept.
-      this.#audioQueue.push(sample);
-      if (!this.#started && this.#audioQueue.length > MAX_AUDIO_BEFORE_VIDEO) this.#audioQueue.shift();
+    if (!this.#open) {
+      this.stats.droppedBeforeSegment++;
       return;
     }
-    // Audio only: parts and segments are cut on the audio clock.
+    this.stats.audioSamples++;
+    if (this.#video) {
+      // Audio joins the video part it falls in (by time) when that part closes.
+      if (this.#audioQueue.length >= MAX_QUEUED_AUDIO) {
+        this.#audioQueue.shift();
+        this.stats.droppedAudioOverflow++;
+      }
+      this.#audioQueue.push(sample);
+      return;
+    }
+    // Audio only: parts are cut on the audio clock.
     const rate = this.#audio.sampleRate;
     const partSec = this.#partAudio.reduce((n, s) => n + s.duration, 0) / rate;
-    if (this.#partAudio.length > 0 && partSec + sample.duration / rate > this.#partTarget + 1e-9) {
-      this.#closePart(undefined);
-      if (this.#openDuration() >= this.#segmentTarget - 1e-9) this.#closeSegment(false);
-    }
+    if (this.#partAudio.length > 0 && partSec + sample.duration / rate > this.#partTarget + 1e-9) this.#closePart(undefined);
     this.#partAudio.push({ data: sample.data, duration: sample.duration, keyFrame: true, time: sample.time });
   }
 
   /** The stream ended: the held sample and open part and segment are closed; the playlist becomes VOD. */
   end(): void {
     if (this.#ended) return;
-    if (this.#held) {
-      const prev = this.#partVideo[this.#partVideo.length - 1];
-      const duration = prev ? prev.duration : Math.round(VIDEO_TIMESCALE / 25);
-      this.#partVideo.push({ data: this.#held.data, duration, keyFrame: this.#held.keyFrame, time: this.#held.time });
-      this.#held = undefined;
-    }
-    this.#closePart(undefined, true);
-    this.#closeSegment(true);
+    this.#closeHeld(undefined);
+    this.#closeSegment();
     this.#ended = true;
     this.#emit();
+  }
+
+  #addVideo(sample: VideoInput, duration: number): void {
+    const partTicks = this.#partVideo.reduce((n, s) => n + s.duration, 0);
+    if (this.#partVideo.length > 0 && (partTicks + duration) / VIDEO_TIMESCALE > this.#partTarget + 1e-9) this.#closePart(sample.time);
+    this.#partVideo.push({ data: sample.data, duration, keyFrame: sample.keyFrame, time: sample.time });
+  }
+
+  /** The held video sample goes into the open part, its duration up to `nextTime` (or the last one's). */
+  #closeHeld(nextTime: number | undefined): void {
+    const held = this.#held;
+    if (!held) return;
+    this.#held = undefined;
+    const prev = this.#partVideo[this.#partVideo.length - 1];
+    const duration = nextTime !== undefined ? Math.max(1, nextTime - held.time) : prev ? prev.duration : Math.round(VIDEO_TIMESCALE / 25);
+    if (this.#open && this.#video) this.#addVideo(held, duration);
   }
 
   #toAudioTime(videoTicks: number): number {
     return this.#audio ? Math.round((videoTicks * this.#audio.sampleRate) / VIDEO_TIMESCALE) : 0;
   }
 
-  #openDuration(): number {
-    return this.#open.parts.reduce((n, p) => n + p.durationSec, 0);
-  }
-
-  /** Closes the current part at video time `atTicks` (audio before it joins the part). */
-  #closePart(atTicks: number | undefined, all = false): void {
+  /**
+   * Closes the current part at video time `atTicks`: queued audio before that time joins it.
+   * Without `atTicks` (the segment ends) all queued audio joins: it was pushed before the mark.
+   */
+  #closePart(atTicks: number | undefined, notify = true): void {
+    const open = this.#open;
+    if (!open) return;
     if (this.#video) {
-      const limit = all || atTicks === undefined ? Infinity : this.#toAudioTime(atTicks);
+      const limit = atTicks === undefined ? Infinity : this.#toAudioTime(atTicks);
       while (this.#audioQueue.length > 0 && this.#audioQueue[0]!.time < limit) {
         const a = this.#audioQueue.shift()!;
         this.#partAudio.push({ data: a.data, duration: a.duration, keyFrame: true, time: a.time });
@@ -203,35 +261,51 @@ export class LlHlsSegmenter {
         const next = this.#partAudio[i + 1]!;
         if (next.time > a.time) this.#partAudio[i] = { ...a, duration: next.time - a.time };
       }
+      // Audio before the segment's first picture has nothing to play against: at the segment's
+      // end it is dropped with the segment's leftovers.
+      if (this.#partVideo.length === 0) return;
     }
     if (this.#partVideo.length === 0 && this.#partAudio.length === 0) return;
-    if (this.#video && this.#partVideo.length === 0) return; // audio waits for its picture
     const tracks = [];
     if (this.#video && this.#partVideo.length > 0) tracks.push({ trackId: this.#video.id, baseMediaDecodeTime: this.#partVideo[0]!.time, samples: this.#partVideo });
     if (this.#audio && this.#partAudio.length > 0) tracks.push({ trackId: this.#audio.id, baseMediaDecodeTime: this.#partAudio[0]!.time, samples: this.#partAudio });
     const durationSec = this.#partVideo.length > 0
       ? this.#partVideo.reduce((n, s) => n + s.duration, 0) / VIDEO_TIMESCALE
       : this.#partAudio.reduce((n, s) => n + s.duration, 0) / this.#audio!.sampleRate;
-    const index = this.#open.parts.length;
-    this.#open.parts.push({
-      uri: `part-${this.#open.msn}.${index}.m4s`,
+    const index = open.parts.length;
+    open.parts.push({
+      uri: `part-${open.msn}.${index}.m4s`,
       durationSec,
       independent: this.#partVideo.length > 0 ? this.#partVideo[0]!.keyFrame : true,
-      data: writeFragment(this.#fragment++, tracks),
+      data: writeFragment(fragmentSequence(open.msn, index), tracks),
     });
     this.#partVideo = [];
     this.#partAudio = [];
     this.stats.parts++;
-    this.#emit();
+    if (notify) this.#emit();
   }
 
-  #closeSegment(force: boolean): void {
-    if (!force) this.#closePart(undefined);
-    if (force) this.#closePart(undefined, true);
+  /**
+   * Closes the open segment and, with `next`, opens segment `next` (with `tracks` when they
+   * change there) in the same step, so listeners never see the stream without an open segment.
+   */
+  #closeSegment(next?: number, tracks?: SegmentTracks): void {
+    // The segment's last part is announced with the segment (a segment's last part may be short, any other may not).
+    this.#closePart(undefined, false);
     const open = this.#open;
-    if (open.parts.length === 0) return;
-    const durationSec = this.#openDuration();
-    this.#maxSegmentSec = Math.max(this.#maxSegmentSec, durationSec);
+    // What could not go into a part (audio before any picture) does not spill into the next segment.
+    this.#audioQueue = [];
+    this.#partAudio = [];
+    this.#partVideo = [];
+    if (tracks) this.setTracks(tracks.video, tracks.audio);
+    this.#open = next === undefined ? undefined : { msn: next, parts: [], mapUri: this.#mapUri };
+    if (!open) return;
+    if (open.parts.length === 0) {
+      this.stats.emptySegments++;
+      if (next !== undefined) this.#emit();
+      return;
+    }
+    const durationSec = open.parts.reduce((n, p) => n + p.durationSec, 0);
     this.#segments.push({
       msn: open.msn,
       uri: `seg-${open.msn}.m4s`,
@@ -246,7 +320,6 @@ export class LlHlsSegmenter {
       const live = new Set(this.#segments.map((s) => s.mapUri).concat(this.#mapUri));
       for (const uri of this.#inits.keys()) if (!live.has(uri)) this.#inits.delete(uri);
     }
-    this.#open = { msn: open.msn + 1, parts: [], mapUri: this.#mapUri };
     this.#emit();
   }
 
@@ -264,6 +337,11 @@ export class LlHlsSegmenter {
     return [...this.#inits.keys()];
   }
 
+  /** The init segment the newest media needs. */
+  get currentInitUri(): string | undefined {
+    return this.#open?.mapUri || this.#segments[this.#segments.length - 1]?.mapUri || undefined;
+  }
+
   segment(msn: number): Uint8Array | undefined {
     return this.#segments.find((s) => s.msn === msn)?.data;
   }
@@ -271,7 +349,7 @@ export class LlHlsSegmenter {
   part(msn: number, index: number): Uint8Array | undefined {
     const seg = this.#segments.find((s) => s.msn === msn);
     if (seg) return seg.parts[index]?.data;
-    return this.#open.msn === msn ? this.#open.parts[index]?.data : undefined;
+    return this.#open?.msn === msn ? this.#open.parts[index]?.data : undefined;
   }
 
   /** Complete segments in the window, oldest first. */
@@ -280,13 +358,16 @@ export class LlHlsSegmenter {
   }
 
   playlistState(): PlaylistState {
-    const targetDurationSec = Math.max(1, Math.ceil(Math.max(this.#segmentTarget, this.#maxSegmentSec) - 1e-9));
+    // From the window, not from history: replicas holding the same window say the same.
+    const longest = this.#segments.reduce((m, s) => Math.max(m, s.durationSec), this.#segmentTarget);
+    const targetDurationSec = Math.max(1, Math.ceil(longest - 1e-9));
+    const open = this.#ended ? undefined : this.#open;
     return {
       targetDurationSec,
       partTargetSec: this.#partTarget,
       segments: this.#segments,
-      open: this.#ended ? undefined : this.#open,
-      nextPartUri: this.#ended ? undefined : `part-${this.#open.msn}.${this.#open.parts.length}.m4s`,
+      open,
+      nextPartUri: open ? `part-${open.msn}.${open.parts.length}.m4s` : undefined,
       ended: this.#ended,
     };
   }

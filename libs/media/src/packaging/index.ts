@@ -1,21 +1,39 @@
 /**
  * Frames as a device sends them (Annex-B video, G.711/ADPCM/AAC audio, millisecond timestamps)
  * into an LlHlsSegmenter: the one path the packager service and `jt1078 package` share. Video
- * parameter sets become the sample entry, device audio becomes Opus (AAC passes through), and
- * both tracks are timed from the stream's first frame.
+ * parameter sets become the sample entry, device audio becomes Opus (AAC passes through).
+ *
+ * Two sources:
+ * - 'marked' (the packager, frames from the bus): timestamps are the ingest's — ms since the
+ *   stream began, monotonic per track — and the frames that open segments carry their media
+ *   sequence number. Nothing here depends on where the packager joined the stream: it begins at
+ *   a mark, times come straight from the frames, audio is re-encoded per segment from the same
+ *   pre-roll, so every replica produces the same bytes under the same names.
+ * - 'device' (`jt1078 package`, a capture): raw device timestamps (which stall, jump and step
+ *   back) go through a TrackTimeline per track, and the SegmentMarker runs here.
  */
 import { AudioTranscoder, canTranscode } from '../audio/index.js';
 import type { MediaFrame } from '../codec/index.js';
 import { VIDEO_TIMESCALE, type AudioTrackInfo, type VideoTrackInfo } from '../fmp4/index.js';
-import { LlHlsSegmenter, type LlHlsSegmenterOptions } from '../hls/ll-hls-segmenter.js';
+import { LlHlsSegmenter, type LlHlsSegmenterOptions, type SegmentTracks } from '../hls/ll-hls-segmenter.js';
+import { SegmentMarker } from '../hls/segment-marker.js';
 import { TrackTimeline } from '../timeline/index.js';
 import { VideoParameterSetTracker } from '../video/index.js';
 
-export interface MediaFramePackagerOptions extends LlHlsSegmenterOptions {
+export interface PackagerFrame extends MediaFrame {
+  /** On the frame that opens a segment ('marked' source): the segment's media sequence number. */
+  readonly segment?: number;
+  /** The frame's number in its stream from 0, when known: whether the stream was seen from its start. */
+  readonly sequence?: number;
+}
+
+export interface MediaFramePackagerOptions extends Omit<LlHlsSegmenterOptions, 'initNames'> {
+  /** Where timestamps and segment boundaries come from (see the file comment); default 'device'. */
+  readonly source?: 'device' | 'marked';
   /**
    * Whether the stream has video and/or audio. 'auto' waits up to `trackWaitMs` of stream time
-   * for the other kind before packaging with what it has (a live stream whose codecs are not
-   * known in advance).
+   * after the first segment's mark for the other kind before packaging with what it has (a live
+   * stream whose codecs are not known in advance).
    */
   readonly expectVideo?: boolean | 'auto';
   readonly expectAudio?: boolean | 'auto';
@@ -26,32 +44,59 @@ export interface PackagerStats {
   framesIn: number;
   unsupportedFrames: number;
   undecodableFrames: number;
+  /** Frames before the first segment this packager could begin (a replica that joined late skips one segment). */
+  framesBeforeStart: number;
+  /** New tracks (parameter sets, a kind that appeared late) applied at a mark after the first. */
+  trackChanges: number;
+  /** Frames whose timestamp did not advance ('marked' source: the ingest guarantees it). */
+  nonMonotonic: number;
 }
 
 /** Samples held while waiting for the other track's first frame (about 4 s at 25 fps + audio). */
 const MAX_PENDING_SAMPLES = 300;
+/**
+ * Device audio frames the encoder is primed with at each segment: 3 frames, 60 ms of 20 ms
+ * G.711 — enough for libopus's analysis window and lookahead to settle on the same audio.
+ */
+const AUDIO_PRE_ROLL_FRAMES = 3;
 
 export const VIDEO_TRACK_ID = 1;
 export const AUDIO_TRACK_ID = 2;
 
 export class MediaFramePackager {
   readonly segmenter: LlHlsSegmenter;
-  readonly stats: PackagerStats = { framesIn: 0, unsupportedFrames: 0, undecodableFrames: 0 };
+  readonly stats: PackagerStats = { framesIn: 0, unsupportedFrames: 0, undecodableFrames: 0, framesBeforeStart: 0, trackChanges: 0, nonMonotonic: 0 };
+  readonly #marked: boolean;
+  readonly #marker: SegmentMarker | undefined;
   #video: VideoParameterSetTracker | undefined;
-  #videoTimeline = new TrackTimeline(VIDEO_TIMESCALE / 1000);
-  #videoOffset: number | undefined;
   #audio: AudioTranscoder | undefined;
-  #audioOffset: number | undefined;
-  #originMs: number | undefined;
   #videoTrack: VideoTrackInfo | undefined;
   #audioTrack: AudioTrackInfo | undefined;
+  /** 'device' source: per-track timelines, and each track's start relative to the stream's first frame. */
+  readonly #timelines = { video: new TrackTimeline(1), audio: new TrackTimeline(1, 20) };
+  readonly #trackStartMs: { video?: number; audio?: number } = {};
+  #originMs: number | undefined;
+  readonly #lastMs = { video: -1, audio: -1 };
   readonly #expectVideo: boolean;
   readonly #expectAudio: boolean;
   readonly #trackWaitMs: number;
+  /** Marks seen; the first one is usable only when the stream was seen from its start. */
+  #marks = 0;
+  #firstSequence: number | undefined;
+  #started = false;
+  #startMs = 0;
+  /** Samples held until the tracks are decided (undefined once they are). */
   #pending: Array<() => void> | undefined = [];
+  #tracksChanged = false;
+  /** The audio epoch: its anchor on the track clock, set by its first frame. */
+  #audioEpochTime: number | undefined;
+  readonly #preRoll: Array<{ readonly data: Uint8Array }> = [];
 
   constructor(opts: MediaFramePackagerOptions = {}) {
-    this.segmenter = new LlHlsSegmenter(opts);
+    this.#marked = opts.source === 'marked';
+    this.segmenter = new LlHlsSegmenter({ ...opts, initNames: this.#marked ? 'content' : 'ordinal' });
+    // A capture known to have video is cut at its key frames only.
+    this.#marker = this.#marked ? undefined : new SegmentMarker(opts.segmentTargetMs ?? 2000, 0, { audioMarks: opts.expectVideo !== true });
     this.#expectVideo = opts.expectVideo === undefined ? true : opts.expectVideo !== false;
     this.#expectAudio = opts.expectAudio === undefined ? false : opts.expectAudio !== false;
     // With 'auto', a kind that does not show within the wait is not waited for any longer.
@@ -68,98 +113,161 @@ export class MediaFramePackager {
   }
 
   get timelineCorrections(): number {
-    const s = this.#videoTimeline.stats;
-    return s.stalls + s.backwards + s.jumps + s.resets;
+    let n = this.stats.nonMonotonic;
+    for (const t of Object.values(this.#timelines)) n += t.stats.stalls + t.stats.backwards + t.stats.jumps + t.stats.resets;
+    return n;
   }
 
   get audioResyncs(): number {
     return this.#audio?.resyncs ?? 0;
   }
 
-  push(frame: MediaFrame): void {
+  push(frame: PackagerFrame): void {
     this.stats.framesIn++;
-    this.#originMs ??= frame.timestamp;
-    if (this.#pending && frame.timestamp - this.#originMs > this.#trackWaitMs && (this.#videoTrack || this.#audioTrack)) {
-      this.segmenter.setTracks(this.#videoTrack, this.#audioTrack);
-      this.#flush();
-    }
-    if (frame.kind === 'video') this.#pushVideo(frame);
-    else this.#pushAudio(frame);
-  }
-
-  #pushVideo(frame: MediaFrame): void {
-    if (frame.codec !== 'h264' && frame.codec !== 'h265') {
+    const kind = frame.kind;
+    if (kind === 'video' ? frame.codec !== 'h264' && frame.codec !== 'h265' : !canTranscode(frame.codec)) {
       this.stats.unsupportedFrames++;
       return;
     }
-    this.#video ??= new VideoParameterSetTracker(frame.codec);
-    const out = this.#video.push(frame.data);
-    if (!out) {
-      this.stats.undecodableFrames++;
+    this.#firstSequence ??= frame.sequence;
+    const ms = this.#time(frame);
+    // Video is parsed first: a key frame without parameter sets cannot begin a segment.
+    let videoOut: ReturnType<VideoParameterSetTracker['push']>;
+    if (kind === 'video') {
+      this.#video ??= new VideoParameterSetTracker(frame.codec as 'h264' | 'h265');
+      videoOut = this.#video.push(frame.data);
+      if (!videoOut) {
+        this.stats.undecodableFrames++;
+        return;
+      }
+      if (videoOut.changed) {
+        const d = this.#video.description!;
+        this.#videoTrack = { kind: 'video', id: VIDEO_TRACK_ID, codec: d.codec, width: d.width, height: d.height, configRecord: d.configRecord };
+        this.#tracksChanged = true;
+      }
+    } else {
+      this.#audio ??= new AudioTranscoder(frame.codec as 'g711a');
+    }
+    const msn = this.#marker
+      ? this.#marker.mark({ mediaKind: kind, keyFrame: videoOut?.sample.keyFrame ?? false, timestamp: ms }, { force: videoOut?.changed === true && this.#started })
+      : frame.segment;
+    if (msn !== undefined) this.#marks++;
+    const opens = msn !== undefined && (this.#started || this.#firstSequence === 0 || this.#marks >= 2 || this.#marker !== undefined);
+    if (!this.#started && !opens) {
+      this.stats.framesBeforeStart++;
+      if (kind === 'audio') this.#keepPreRoll(frame);
       return;
     }
-    if (out.changed) {
-      const d = this.#video.description!;
-      this.#videoTrack = { kind: 'video', id: VIDEO_TRACK_ID, codec: d.codec, width: d.width, height: d.height, configRecord: d.configRecord };
-      this.#updateTracks();
+    if (opens && !this.#started) {
+      this.#started = true;
+      this.#startMs = ms;
     }
-    this.#videoOffset ??= Math.max(0, Math.round((frame.timestamp - this.#originMs!) * (VIDEO_TIMESCALE / 1000)));
-    const time = this.#videoTimeline.next(frame.timestamp) + this.#videoOffset;
-    this.#deliver(() => this.segmenter.pushVideo({ data: out.sample.data, time, keyFrame: out.sample.keyFrame }));
+    if (kind === 'video') {
+      this.#pushVideo(videoOut!.sample, ms, opens ? msn : undefined);
+      this.#decideWhenKnown();
+    } else {
+      this.#pushAudio(frame, ms, opens ? msn : undefined);
+    }
+    if (this.#pending && this.#started && ms - this.#startMs > this.#trackWaitMs && (this.#videoTrack || this.#audioTrack)) this.#decideTracks();
   }
 
-  #pushAudio(frame: MediaFrame): void {
-    if (!canTranscode(frame.codec)) {
-      this.stats.unsupportedFrames++;
-      return;
+  /** Milliseconds on the stream's clock, strictly increasing per track. */
+  #time(frame: PackagerFrame): number {
+    const kind = frame.kind;
+    let ms: number;
+    if (this.#marked) {
+      ms = frame.timestamp;
+    } else {
+      this.#originMs ??= frame.timestamp;
+      this.#trackStartMs[kind] ??= Math.max(0, frame.timestamp - this.#originMs);
+      ms = this.#timelines[kind].next(frame.timestamp) + this.#trackStartMs[kind]!;
     }
-    this.#audio ??= new AudioTranscoder(frame.codec);
-    const samples = this.#audio.push(frame);
-    const track = this.#audio.track;
-    if (track && !this.#audioTrack) {
-      this.#audioTrack = { kind: 'audio', id: AUDIO_TRACK_ID, ...track };
-      this.#updateTracks();
+    if (ms <= this.#lastMs[kind]) {
+      this.stats.nonMonotonic++;
+      ms = this.#lastMs[kind] + 1;
     }
+    this.#lastMs[kind] = ms;
+    return ms;
+  }
+
+  #pushVideo(sample: { data: Uint8Array; keyFrame: boolean }, ms: number, msn: number | undefined): void {
+    const input = { data: sample.data, time: Math.round(ms * (VIDEO_TIMESCALE / 1000)), keyFrame: sample.keyFrame };
+    if (msn !== undefined) {
+      const tracks = this.#tracksAtMark();
+      this.#restartAudio();
+      this.#deliver(() => this.segmenter.pushVideo(input, { msn, ...(tracks ? { tracks } : {}) }));
+    } else {
+      this.#deliver(() => this.segmenter.pushVideo(input));
+    }
+  }
+
+  #pushAudio(frame: PackagerFrame, ms: number, msn: number | undefined): void {
+    const transcoder = this.#audio!;
+    if (msn !== undefined) {
+      const tracks = this.#tracksAtMark();
+      this.#restartAudio();
+      this.#deliver(() => this.segmenter.openSegment(msn, tracks));
+    }
+    const samples = transcoder.push({ data: frame.data, timestamp: ms });
+    this.#keepPreRoll(frame);
+    const track = transcoder.track;
     if (!track) return;
-    this.#audioOffset ??= Math.max(0, Math.round(((frame.timestamp - this.#originMs!) * track.sampleRate) / 1000));
-    const offset = this.#audioOffset;
-    for (const s of samples) this.#deliver(() => this.segmenter.pushAudio({ data: s.data, time: s.time + offset, duration: s.duration }));
+    if (!this.#audioTrack) {
+      this.#audioTrack = { kind: 'audio', id: AUDIO_TRACK_ID, ...track };
+      this.#tracksChanged = true;
+      this.#decideWhenKnown();
+    }
+    this.#audioEpochTime ??= Math.round((ms * track.sampleRate) / 1000);
+    const base = this.#audioEpochTime;
+    for (const s of samples) this.#deliver(() => this.segmenter.pushAudio({ data: s.data, time: s.time + base, duration: s.duration }));
+  }
+
+  /** A segment begins: the audio encoder starts over, primed with the frames just before. */
+  #restartAudio(): void {
+    this.#audio?.restart(this.#preRoll);
+    this.#audioEpochTime = undefined;
+  }
+
+  #keepPreRoll(frame: PackagerFrame): void {
+    this.#preRoll.push({ data: frame.data });
+    if (this.#preRoll.length > AUDIO_PRE_ROLL_FRAMES) this.#preRoll.shift();
+  }
+
+  /** The tracks to give the segmenter at a mark, when they changed since the last one. */
+  #tracksAtMark(): SegmentTracks | undefined {
+    if (this.#pending !== undefined || !this.#tracksChanged) return undefined;
+    this.#tracksChanged = false;
+    this.stats.trackChanges++;
+    return { video: this.#videoTrack, audio: this.#audioTrack };
+  }
+
+  /** Tracks are decided as soon as every expected kind is known (one init segment, not two). */
+  #decideWhenKnown(): void {
+    if (this.#pending && this.#started && (this.#videoTrack || !this.#expectVideo) && (this.#audioTrack || !this.#expectAudio)) this.#decideTracks();
   }
 
   /** Samples wait here until every expected track is known, so the first GOP is not lost. */
   #deliver(push: () => void): void {
     if (this.#pending) {
       this.#pending.push(push);
-      if (this.#pending.length > MAX_PENDING_SAMPLES) {
-        // The other kind is not coming: package what there is.
-        this.segmenter.setTracks(this.#videoTrack, this.#audioTrack);
-        this.#flush();
-      }
+      if (this.#pending.length > MAX_PENDING_SAMPLES) this.#decideTracks();
       return;
     }
     push();
   }
 
-  #flush(): void {
-    const pending = this.#pending ?? [];
+  #decideTracks(): void {
+    if (!this.#pending) return;
+    const pending = this.#pending;
     this.#pending = undefined;
+    this.#tracksChanged = false;
+    this.segmenter.setTracks(this.#videoTrack, this.#audioTrack);
     for (const push of pending) push();
-  }
-
-  /** Tracks go to the segmenter once every expected kind is known (one init segment, not two). */
-  #updateTracks(): void {
-    const videoReady = this.#videoTrack !== undefined || !this.#expectVideo;
-    const audioReady = this.#audioTrack !== undefined || !this.#expectAudio;
-    if (videoReady && audioReady) {
-      this.segmenter.setTracks(this.#videoTrack, this.#audioTrack);
-      this.#flush();
-    }
   }
 
   end(): void {
     // A stream that never showed an expected kind is packaged with what it had.
-    if (this.segmenter.initUris.length === 0 && (this.#videoTrack || this.#audioTrack)) this.segmenter.setTracks(this.#videoTrack, this.#audioTrack);
-    this.#flush();
+    if (this.#videoTrack || this.#audioTrack) this.#decideTracks();
     this.segmenter.end();
   }
 }

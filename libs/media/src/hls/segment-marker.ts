@@ -1,10 +1,10 @@
 /**
- * Decides where a stream's HLS segments begin, and numbers them, as frames are published. The
- * ingest is the one writer that sees a stream from its first frame, so it decides once and
- * marks the frame that opens each segment (`Jt1078-Segment`); every packager replica — and one
- * that joins late or restarts from the JetStream window — cuts the same segments with the same
- * media sequence numbers (DESIGN.md "HTTP": boundaries from the stream's own data, never from
- * when a packager joined or its clock).
+ * Decides where a stream's HLS segments begin, and numbers them. In the cluster the ingest — the
+ * one writer that sees a stream from its first frame — runs it and marks the frame that opens
+ * each segment (the bus's `Jt1078-Segment` header), so every packager replica, and one that
+ * joins late or restarts from the retained window, cuts the same segments with the same media
+ * sequence numbers (boundaries from the stream's own data, never from when a packager joined or
+ * its clock). `jt1078 package` runs the same rule over a capture.
  *
  * The rule: a video key frame opens a segment when at least the target duration (less a small
  * tolerance) has passed since the last one opened; the stream's first key frame always does.
@@ -33,27 +33,35 @@ export class SegmentMarker {
   #next: number;
   #lastStart: number | undefined;
   #sawVideo = false;
+  readonly #audioMarks: boolean;
 
   constructor(
     private readonly targetMs: number,
     /** The first segment's number: the connection's start, unix ms. */
     base: number,
+    /** `audioMarks: false` — the stream is known to have video: audio never opens a segment. */
+    opts: { readonly audioMarks?: boolean } = {},
   ) {
     if (!Number.isSafeInteger(base) || base < 0) throw new RangeError(`segment base ${base} must be a non-negative integer`);
     this.#next = base;
+    this.#audioMarks = opts.audioMarks ?? true;
   }
 
-  /** The media sequence number of the segment `frame` opens, or undefined when it opens none. */
-  mark(frame: MarkableFrame): number | undefined {
+  /**
+   * The media sequence number of the segment `frame` opens, or undefined when it opens none.
+   * `force`: this key frame opens one whatever the time (its parameter sets changed: a new init
+   * segment can only begin with a segment).
+   */
+  mark(frame: MarkableFrame, opts: { readonly force?: boolean } = {}): number | undefined {
     if (frame.mediaKind === 'video') {
       if (!frame.keyFrame) return undefined;
-      if (!this.#sawVideo) {
+      if (!this.#sawVideo || opts.force) {
         this.#sawVideo = true;
         return this.#open(frame.timestamp);
       }
       return this.#due(frame.timestamp, SEGMENT_TOLERANCE_MS) ? this.#open(frame.timestamp) : undefined;
     }
-    if (this.#sawVideo) return undefined;
+    if (this.#sawVideo || !this.#audioMarks) return undefined;
     return this.#lastStart === undefined || this.#due(frame.timestamp, 0) ? this.#open(frame.timestamp) : undefined;
   }
 

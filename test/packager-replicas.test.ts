@@ -1,0 +1,191 @@
+/**
+ * Two `jt1078 packager` processes behind one CDN: fed the same stream through NATS (one
+ * `jt1078 ingest`, a simulated device looping the shipped H.264 + G.711µ capture), they serve the
+ * same playlists and byte-identical init segments, segments and parts under the same names —
+ * the second started while the stream was already running. Killed with -9 and restarted, a
+ * packager rebuilds from the JetStream window and carries on with the same sequence. Blocking
+ * playlist reload answers as draft-pantos-hls-rfc8216bis §6.2.5.2 says.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import HLS from 'hls-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCapture } from '@jt1078/jt1078';
+import { CaptureReplay, SimulatedDevice, loadCapturePackets } from '@jt1078/svc-simulator';
+import { PodProcess } from './support/pod-process.js';
+import { freePort, uniquePrefix, until } from './support/services.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const CAPTURE = path.join(ROOT, 'testdata/media/h264-g711u.bin');
+const SIM = '013900000003';
+const STREAM = `live/jt1078-${SIM}-1`;
+const HLS_CONFIG = '  hls: { part_ms: 500, segment_ms: 1000 }';
+
+// Not strict: arrival-timed frames (the simulator on a busy machine) can leave a part under 85 %
+// of PART-TARGET, a rule test/ll-hls.test.ts holds on regular timing; this test is about replicas.
+HLS.setOptions({ strictMode: false, silent: true });
+
+async function text(url: string): Promise<{ status: number; body: string; headers: Headers }> {
+  const res = await fetch(url);
+  return { status: res.status, body: await res.text(), headers: res.headers };
+}
+
+async function bytes(url: string): Promise<Buffer> {
+  const res = await fetch(url);
+  if (res.status !== 200) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+function parse(body: string): HLS.types.MediaPlaylist {
+  return HLS.parse(body) as HLS.types.MediaPlaylist;
+}
+
+/** The part after the newest one listed: `[msn, part]`. */
+function nextPart(p: HLS.types.MediaPlaylist): [number, number] {
+  const last = p.segments[p.segments.length - 1]!;
+  // A complete segment last: the next part opens the segment after it.
+  if (last.uri) return [last.mediaSequenceNumber + 1, 0];
+  return [last.mediaSequenceNumber, (last.parts ?? []).filter((x) => !x.hint).length];
+}
+
+/** Every URI a playlist names (init, segments, parts), without the preload hint. */
+function uris(p: HLS.types.MediaPlaylist): string[] {
+  const out = new Set<string>();
+  for (const s of p.segments) {
+    if (s.map?.uri) out.add(s.map.uri);
+    if (s.uri) out.add(s.uri);
+    for (const part of s.parts ?? []) if (!part.hint) out.add(part.uri);
+  }
+  return [...out];
+}
+
+describe('packager replicas', () => {
+  const root = uniquePrefix('replicas');
+  let ingest: PodProcess;
+  let a: PodProcess;
+  let b: PodProcess;
+  let device: SimulatedDevice;
+  const playlistUrl = (p: PodProcess, query = '') => `${p.base}/hls/${STREAM}/index.m3u8${query}`;
+
+  beforeAll(async () => {
+    const live = await freePort();
+    ingest = await PodProcess.start({
+      service: 'ingest', pod: 'ingest-1', root,
+      jt1078: [`  realtime: { addr: '127.0.0.1:${live}' }`, `  playback: { addr: '127.0.0.1:${await freePort()}' }`],
+      cluster: [HLS_CONFIG],
+    });
+    device = new SimulatedDevice({ host: '127.0.0.1', port: live, replay: new CaptureReplay(loadCapturePackets(readCapture(CAPTURE)), { loop: true }) });
+    void device.start();
+    a = await PodProcess.start({ service: 'packager', pod: 'packager-a', root, cluster: [HLS_CONFIG] });
+    await until(async () => (await text(playlistUrl(a))).status === 200, 20_000, 'packager A to serve the stream');
+    // B starts while the stream is running: it has to rebuild what A built from the window.
+    await until(async () => parse((await text(playlistUrl(a))).body).segments.filter((s) => s.uri).length >= 4, 20_000, 'A to have 4 segments');
+    b = await PodProcess.start({ service: 'packager', pod: 'packager-b', root, cluster: [HLS_CONFIG] });
+    await until(async () => (await text(playlistUrl(b))).status === 200, 20_000, 'packager B to serve the stream');
+  }, 90_000);
+
+  afterAll(async () => {
+    device?.stop();
+    await Promise.all([a?.stop(), b?.stop(), ingest?.stop()]);
+  });
+
+  /** Both playlists at the same moment of the stream: each asked to block until the same next part exists. */
+  async function samePoint(): Promise<[string, string]> {
+    const [msn, part] = nextPart(parse((await text(playlistUrl(a))).body));
+    const q = `?_HLS_msn=${msn}&_HLS_part=${part}`;
+    const [x, y] = await Promise.all([text(playlistUrl(a, q)), text(playlistUrl(b, q))]);
+    expect([x.status, y.status]).toEqual([200, 200]);
+    return [x.body, y.body];
+  }
+
+  it('serve the same playlist and the same bytes under the same names', async () => {
+    let identical = 0;
+    for (let i = 0; i < 30 && identical < 3; i++) {
+      const [x, y] = await samePoint();
+      if (x === y) identical++;
+      // Whatever the timing, what both list is the same media: same numbers, names, durations.
+      const [px, py] = [parse(x), parse(y)];
+      const common = px.segments.filter((s) => s.uri && py.segments.some((t) => t.uri === s.uri));
+      expect(common.length).toBeGreaterThanOrEqual(4);
+      for (const s of common) {
+        const t = py.segments.find((u) => u.uri === s.uri)!;
+        expect([t.mediaSequenceNumber, t.duration]).toEqual([s.mediaSequenceNumber, s.duration]);
+      }
+    }
+    expect(identical).toBe(3);
+
+    const [x] = await samePoint();
+    const listed = uris(parse(x));
+    expect(listed.some((u) => /^init-[0-9a-f]{16}\.mp4$/.test(u))).toBe(true);
+    expect(listed.filter((u) => u.startsWith('part-')).length).toBeGreaterThan(2);
+    for (const uri of listed) {
+      const [fromA, fromB] = await Promise.all([bytes(`${a.base}/hls/${STREAM}/${uri}`), bytes(`${b.base}/hls/${STREAM}/${uri}`)]);
+      expect(fromA.length, uri).toBeGreaterThan(0);
+      expect(Buffer.compare(fromA, fromB), `${uri} differs between the replicas`).toBe(0);
+    }
+
+    // And it is media: init + a segment decode, H.264 at the capture's size and Opus audio.
+    const p = parse(x);
+    const seg = p.segments.find((s) => s.uri)!;
+    const dir = mkdtempSync(path.join(tmpdir(), 'replica-'));
+    const file = path.join(dir, 'seg.mp4');
+    writeFileSync(file, Buffer.concat([await bytes(`${b.base}/hls/${STREAM}/${seg.map!.uri}`), await bytes(`${b.base}/hls/${STREAM}/${seg.uri}`)]));
+    const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', file]).toString()) as { streams: Array<{ codec_name: string; width?: number; height?: number }> };
+    expect(probe.streams.map((s) => s.codec_name).sort()).toEqual(['h264', 'opus']);
+    expect(probe.streams.find((s) => s.codec_name === 'h264')).toMatchObject({ width: 320, height: 240 });
+  }, 60_000);
+
+  it('a packager killed with -9 and restarted serves the same sequence again', async () => {
+    const before = parse((await text(playlistUrl(b))).body);
+    const lastBefore = before.segments.filter((s) => s.uri).at(-1)!.mediaSequenceNumber;
+    await a.kill();
+    await a.restart();
+    await until(async () => (await text(playlistUrl(a))).status === 200, 20_000, 'restarted A to serve the stream');
+    const after = parse((await text(playlistUrl(a))).body);
+    // Rebuilt from the JetStream window: segments from before the kill, under their old numbers.
+    expect(after.segments.filter((s) => s.uri)[0]!.mediaSequenceNumber).toBeLessThanOrEqual(lastBefore);
+    const common = after.segments.filter((s) => s.uri && before.segments.some((t) => t.uri === s.uri));
+    expect(common.length).toBeGreaterThan(0);
+    for (const s of common) {
+      const [fromA, fromB] = await Promise.all([bytes(`${a.base}/hls/${STREAM}/${s.uri}`), bytes(`${b.base}/hls/${STREAM}/${s.uri}`)]);
+      expect(Buffer.compare(fromA, fromB), `${s.uri} after the restart`).toBe(0);
+    }
+    // Once its window has filled again, the playlists are the same text.
+    let identical = false;
+    for (let i = 0; i < 30 && !identical; i++) {
+      const [x, y] = await samePoint();
+      identical = x === y;
+    }
+    expect(identical).toBe(true);
+  }, 90_000);
+
+  it('answers blocking reloads as §6.2.5.2 says: waits for a future part, 400 when too far ahead, 503 after three target durations', async () => {
+    const [msn, part] = nextPart(parse((await text(playlistUrl(b))).body));
+    // Two parts ahead: the request is held until the part exists, then the playlist lists it.
+    const ahead = part + 1;
+    const waited = await text(playlistUrl(b, `?_HLS_msn=${msn}&_HLS_part=${ahead}`));
+    expect(waited.status).toBe(200);
+    const lists = (body: string, m: number, i: number) => {
+      const p = parse(body);
+      return p.segments.some((s) => (s.mediaSequenceNumber > m && s.uri) || (s.mediaSequenceNumber === m && (s.parts ?? []).filter((x) => !x.hint).length > i));
+    };
+    expect(lists(waited.body, msn, ahead)).toBe(true);
+    expect(waited.headers.get('cache-control')).toMatch(/max-age=/);
+    // More than two segments beyond the last: 400 at once.
+    expect((await text(playlistUrl(b, `?_HLS_msn=${msn + 3}`))).status).toBe(400);
+    expect((await text(playlistUrl(b, `?_HLS_part=1`))).status).toBe(400);
+    expect((await text(`${b.base}/hls/live/jt1078-${SIM}-9/index.m3u8`)).status).toBe(404);
+    // The stream stalls (the device stops): the next part never comes, and after three target durations the answer is 503.
+    device.stop();
+    const stalled = parse((await text(playlistUrl(b))).body);
+    const [tailMsn, next] = nextPart(stalled);
+    const started = Date.now();
+    const gaveUp = await text(playlistUrl(b, `?_HLS_msn=${tailMsn}&_HLS_part=${next + 1}`));
+    expect(gaveUp.status).toBe(503);
+    expect(gaveUp.headers.get('retry-after')).not.toBeNull();
+    // It did wait (three target durations), rather than refusing at once.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3 * stalled.targetDuration * 1000 - 200);
+  }, 60_000);
+});
