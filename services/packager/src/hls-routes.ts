@@ -7,7 +7,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StreamRegistry } from '@jt1078/store';
 import { HttpError, sendJson, type HttpRouter } from '@jt1078/runtime/http';
 import type { LiveStream, LiveStreamPool } from './live-stream-pool.js';
+import type { PackagerMetrics } from './packager-metrics.js';
 import { parseStreamPath } from './stream-path.js';
+import { UrlSignatureRejected, signPlaylistUris, verifyStreamUrl } from './stream-url-signer.js';
 
 export interface HlsRoutesOptions {
   readonly pool: LiveStreamPool;
@@ -15,6 +17,9 @@ export interface HlsRoutesOptions {
   readonly prefixes: { readonly realtime: string; readonly playback: string };
   /** How long a new stream may take to produce its first part before 503 (ms). */
   readonly warmupMs?: number;
+  /** When set, every playlist and media request needs a signed query (stream-url-signer.ts). */
+  readonly signingSecret?: string;
+  readonly metrics?: PackagerMetrics;
 }
 
 const CORS = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'Content-Length' };
@@ -51,82 +56,127 @@ function send(res: ServerResponse, body: Uint8Array | string, type: string, cach
   res.end(data);
 }
 
+type RouteKind = 'playlist' | 'init' | 'segment' | 'part' | 'mp4' | 'streams';
+
+function routeKind(file: string): RouteKind {
+  if (file === 'index.m3u8') return 'playlist';
+  if (file.startsWith('init')) return 'init';
+  return file.startsWith('part-') ? 'part' : 'segment';
+}
+
 export function addHlsRoutes(router: HttpRouter, opts: HlsRoutesOptions): HttpRouter {
   const warmupMs = opts.warmupMs ?? 4000;
+  const m = opts.metrics;
+
+  /** An HttpError, counted by why. */
+  const refuse = (reason: string, status: number, message: string, headers: Record<string, string> = {}) => {
+    m?.refused.inc({ reason });
+    return new HttpError(status, message, { ...CORS, ...headers });
+  };
+
+  /** Request duration by route kind and status, blocking waits included. */
+  const timed = (kind: (p: { path: Record<string, string> }) => RouteKind, handler: Parameters<HttpRouter['on']>[2]): Parameters<HttpRouter['on']>[2] => async (req, res, p) => {
+    const started = performance.now();
+    res.once('finish', () => m?.requests.observe({ route: kind(p), status: String(res.statusCode) }, (performance.now() - started) / 1000));
+    await handler(req, res, p);
+  };
+
+  /** Signed URLs: the query to repeat on the playlist's URIs ('' when signing is off). */
+  const authorise = (streamPath: string, query: URLSearchParams): string => {
+    if (!opts.signingSecret) return '';
+    try {
+      return verifyStreamUrl(opts.signingSecret, streamPath, query);
+    } catch (err) {
+      if (err instanceof UrlSignatureRejected) throw refuse(`signature-${err.reason}`, 403, err.message);
+      throw err;
+    }
+  };
+
+  /** Resolves once `ready()` holds (true) or after `ms` (false), timing the wait. */
+  const blockFor = async (kind: 'playlist' | 'part', stream: LiveStream, ready: () => boolean, ms: number): Promise<boolean> => {
+    const started = performance.now();
+    const ok = await waitFor(stream, ready, ms);
+    m?.blockingWaits.observe({ kind, outcome: ok ? 'ready' : 'timeout' }, (performance.now() - started) / 1000);
+    return ok;
+  };
 
   const open = async (streamPath: string): Promise<LiveStream> => {
     const c = parseStreamPath(streamPath, opts.prefixes);
-    if (!c) throw new HttpError(404, `'${streamPath}' is not a stream name (<prefix>-<sim>-<channel>)`, CORS);
+    if (!c) throw refuse('not-a-stream-name', 404, `'${streamPath}' is not a stream name (<prefix>-<sim>-<channel>)`);
     if (!opts.pool.get(streamPath) && !(await opts.registry.list()).some((e) => e.name === streamPath)) {
-      throw new HttpError(404, `stream ${streamPath} is not live`, CORS);
+      throw refuse('not-live', 404, `stream ${streamPath} is not live`);
     }
     const stream = await opts.pool.acquire(c);
     const seg = stream.packager.segmenter;
     if (!(await waitFor(stream, () => seg.playlistState().segments.length > 0 || (seg.playlistState().open?.parts.length ?? 0) > 0, warmupMs))) {
-      throw new HttpError(503, `stream ${streamPath} is warming up`, { ...CORS, 'Retry-After': '1' });
+      throw refuse('warming-up', 503, `stream ${streamPath} is warming up`, { 'Retry-After': '1' });
     }
     return stream;
   };
 
   const playlist = async (req: IncomingMessage, res: ServerResponse, streamPath: string, query: URLSearchParams) => {
+    const signed = authorise(streamPath, query);
     const stream = await open(streamPath);
     const seg = stream.packager.segmenter;
     const msnParam = query.get('_HLS_msn');
     const partParam = query.get('_HLS_part');
-    if (partParam !== null && msnParam === null) throw new HttpError(400, '_HLS_part without _HLS_msn', CORS);
+    if (partParam !== null && msnParam === null) throw refuse('bad-query', 400, '_HLS_part without _HLS_msn');
     if (msnParam !== null) {
       const msn = Number(msnParam);
       const part = partParam === null ? undefined : Number(partParam);
       if (!Number.isInteger(msn) || msn < 0 || (part !== undefined && (!Number.isInteger(part) || part < 0))) {
-        throw new HttpError(400, '_HLS_msn and _HLS_part must be non-negative integers', CORS);
+        throw refuse('bad-query', 400, '_HLS_msn and _HLS_part must be non-negative integers');
       }
       const state = seg.reloadState(msn, part);
-      if (state === 'too-far') throw new HttpError(400, `_HLS_msn=${msn}${part === undefined ? '' : ` _HLS_part=${part}`} is too far ahead of the live edge`, CORS);
+      if (state === 'too-far') throw refuse('too-far-ahead', 400, `_HLS_msn=${msn}${part === undefined ? '' : ` _HLS_part=${part}`} is too far ahead of the live edge`);
       // §6.2.5.2: wait for the part; give up after three target durations.
       const limitMs = 3 * seg.playlistState().targetDurationSec * 1000;
-      if (state === 'wait' && !(await waitFor(stream, () => seg.reloadState(msn, part) === 'ready', limitMs))) {
-        throw new HttpError(503, `part ${msn}.${part ?? 0} did not appear within ${limitMs} ms`, { ...CORS, 'Retry-After': '1' });
+      if (state === 'wait' && !(await blockFor('playlist', stream, () => seg.reloadState(msn, part) === 'ready', limitMs))) {
+        throw refuse('part-did-not-appear', 503, `part ${msn}.${part ?? 0} did not appear within ${limitMs} ms`, { 'Retry-After': '1' });
       }
     }
     void req;
-    send(res, seg.playlist(), 'application/vnd.apple.mpegurl', msnParam !== null ? 'public, max-age=6' : 'public, max-age=1');
+    const text = seg.playlist();
+    send(res, signed ? signPlaylistUris(text, signed) : text, 'application/vnd.apple.mpegurl', msnParam !== null ? 'public, max-age=6' : 'public, max-age=1');
   };
 
-  const media = async (res: ServerResponse, streamPath: string, file: string) => {
+  const media = async (res: ServerResponse, streamPath: string, file: string, query: URLSearchParams) => {
+    authorise(streamPath, query);
     const stream = await open(streamPath);
     const seg = stream.packager.segmenter;
-    let m: RegExpExecArray | null;
+    let match: RegExpExecArray | null;
     if (/^init(-[0-9a-f]+)?\.mp4$/.test(file)) {
       const bytes = seg.init(file);
-      if (!bytes) throw new HttpError(404, `${file} is not in the window`, CORS);
+      if (!bytes) throw refuse('not-in-window', 404, `${file} is not in the window`);
       return send(res, bytes, 'video/mp4', IMMUTABLE);
     }
-    if ((m = /^seg-(\d+)\.m4s$/.exec(file))) {
-      const bytes = seg.segment(Number(m[1]));
-      if (!bytes) throw new HttpError(404, `${file} is not in the window`, CORS);
+    if ((match = /^seg-(\d+)\.m4s$/.exec(file))) {
+      const bytes = seg.segment(Number(match[1]));
+      if (!bytes) throw refuse('not-in-window', 404, `${file} is not in the window`);
       return send(res, bytes, 'video/iso.segment', IMMUTABLE);
     }
-    if ((m = /^part-(\d+)\.(\d+)\.m4s$/.exec(file))) {
-      const [msn, index] = [Number(m[1]), Number(m[2])];
+    if ((match = /^part-(\d+)\.(\d+)\.m4s$/.exec(file))) {
+      const [msn, index] = [Number(match[1]), Number(match[2])];
       // The preload hint names a part before it exists: hold the request until it does.
       const limitMs = 3 * seg.playlistState().targetDurationSec * 1000;
       const ready = () => seg.part(msn, index) !== undefined;
-      if (!ready() && seg.reloadState(msn, index) !== 'too-far') await waitFor(stream, ready, limitMs);
+      if (!ready() && seg.reloadState(msn, index) !== 'too-far') await blockFor('part', stream, ready, limitMs);
       const bytes = seg.part(msn, index);
-      if (!bytes) throw new HttpError(404, `${file} is not in the window`, CORS);
+      if (!bytes) throw refuse('not-in-window', 404, `${file} is not in the window`);
       return send(res, bytes, 'video/iso.segment', IMMUTABLE);
     }
-    throw new HttpError(404, `no such file ${file}`, CORS);
+    throw refuse('no-such-file', 404, `no such file ${file}`);
   };
 
   return router
-    .on('GET', '/hls/*streamPath/:file', async (req, res, p) => {
+    .on('GET', '/hls/*streamPath/:file', timed((p) => routeKind(p.path['file'] ?? ''), async (req, res, p) => {
       const { streamPath, file } = p.path as { streamPath: string; file: string };
       if (file === 'index.m3u8') await playlist(req, res, streamPath, p.query);
-      else await media(res, streamPath, file);
-    })
-    .on('GET', '/mp4/*streamPath', async (req, res, p) => {
+      else await media(res, streamPath, file, p.query);
+    }))
+    .on('GET', '/mp4/*streamPath', timed(() => 'mp4', async (req, res, p) => {
       const streamPath = (p.path['streamPath'] ?? '').replace(/\.mp4$/, '');
+      authorise(streamPath, p.query);
       const stream = await open(streamPath);
       const seg = stream.packager.segmenter;
       res.writeHead(200, { 'Content-Type': 'video/mp4', 'Cache-Control': 'no-store', ...CORS });
@@ -153,8 +203,8 @@ export function addHlsRoutes(router: HttpRouter, opts: HlsRoutesOptions): HttpRo
         pump();
       });
       req.on('close', off);
-    })
-    .on('GET', '/api/v1/streams', async (_req, res) => {
+    }))
+    .on('GET', '/api/v1/streams', timed(() => 'streams', async (_req, res) => {
       const entries = await opts.registry.list();
       sendJson(
         res,
@@ -176,5 +226,5 @@ export function addHlsRoutes(router: HttpRouter, opts: HlsRoutesOptions): HttpRo
         }),
         CORS,
       );
-    });
+    }));
 }

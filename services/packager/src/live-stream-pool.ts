@@ -7,6 +7,7 @@ import type { FrameEnvelope, MediaBus, Unsubscribe } from '@jt1078/bus';
 import type { CodecName } from '@jt1078/media';
 import { MediaFramePackager } from '@jt1078/media/packaging';
 import type { Logger } from '@jt1078/runtime/logger';
+import type { PackagerMetrics } from './packager-metrics.js';
 import type { StreamCoordinates } from './stream-path.js';
 
 /** How often a packager says which of its streams are watched. */
@@ -36,6 +37,7 @@ export interface LiveStreamPoolOptions {
   /** Says which streams have viewers (for the ingest's overtime_second); the pod name. */
   readonly announceAs?: string;
   readonly onViewer?: (stream: LiveStream) => void;
+  readonly metrics?: PackagerMetrics;
 }
 
 export class LiveStreamPool {
@@ -43,8 +45,22 @@ export class LiveStreamPool {
   readonly #sweep: NodeJS.Timeout;
 
   readonly #announce: NodeJS.Timeout | undefined;
+  /** Parts and segments of packagers no longer in the pool (released streams, old connections). */
+  readonly #retired = { parts: 0, segments: 0 };
 
   constructor(private readonly opts: LiveStreamPoolOptions) {
+    opts.metrics?.bindPool({
+      streams: () => this.#streams.size,
+      watched: () => [...this.#streams.values()].filter((st) => Date.now() - st.lastRequestMs <= 2 * VIEWER_NOTICE_MS).length,
+      cut: () => {
+        const out = { ...this.#retired };
+        for (const st of this.#streams.values()) {
+          out.parts += st.packager.segmenter.stats.parts;
+          out.segments += st.packager.segmenter.stats.segments;
+        }
+        return out;
+      },
+    });
     this.#sweep = setInterval(() => this.#releaseIdle(), 5000);
     this.#sweep.unref();
     if (opts.announceAs) {
@@ -61,6 +77,7 @@ export class LiveStreamPool {
       const c = s.coordinates;
       try {
         this.opts.bus.publishViewers({ streamKind: c.kind, sim: c.sim, channel: c.channel, streamPath: c.streamPath, viewers: 1, from, at: now });
+        this.opts.metrics?.viewerNotices.inc();
       } catch (err) {
         this.opts.log.warn({ err, streamPath: c.streamPath }, 'viewer notice not published');
       }
@@ -97,6 +114,7 @@ export class LiveStreamPool {
           // frames and segments afresh (above the old ones), so its playlist starts over.
           if (stream.connectionId !== undefined) {
             stream.packager.end();
+            this.#retire(stream.packager);
             stream.packager = this.#newPackager();
             this.opts.log.info({ streamPath: c.streamPath, connectionId: f.connectionId }, 'stream continues on a new device connection: playlist restarts');
           }
@@ -132,10 +150,16 @@ export class LiveStreamPool {
     for (const [path, s] of this.#streams) {
       if (now - s.lastRequestMs > limit) {
         s.unsubscribe?.();
+        this.#retire(s.packager);
         this.#streams.delete(path);
         this.opts.log.info({ streamPath: path }, 'released stream (no viewers)');
       }
     }
+  }
+
+  #retire(packager: MediaFramePackager): void {
+    this.#retired.parts += packager.segmenter.stats.parts;
+    this.#retired.segments += packager.segmenter.stats.segments;
   }
 
   close(): void {

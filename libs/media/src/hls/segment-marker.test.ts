@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SEGMENT_TOLERANCE_MS, SegmentMarker } from './segment-marker.js';
+import { SEGMENT_TOLERANCE_RATIO, SegmentMarker } from './segment-marker.js';
 
 const video = (timestamp: number, keyFrame = false) => ({ mediaKind: 'video' as const, keyFrame, timestamp });
 const audio = (timestamp: number) => ({ mediaKind: 'audio' as const, keyFrame: false, timestamp });
@@ -12,8 +12,10 @@ describe('SegmentMarker', () => {
     expect(m.mark(video(40, true))).toBe(1_000_001); // the first key frame always opens one
     expect(m.mark(audio(60))).toBeUndefined(); // video leads from now on
     expect(m.mark(video(1040, true))).toBeUndefined(); // 1 s GOP: too early
-    expect(m.mark(video(2040 - SEGMENT_TOLERANCE_MS, true))).toBe(1_000_002);
+    expect(m.mark(video(40 + 2000 * (1 - SEGMENT_TOLERANCE_RATIO) - 1, true))).toBeUndefined();
+    expect(m.mark(video(2040 - 2000 * SEGMENT_TOLERANCE_RATIO, true))).toBe(1_000_002);
     expect(m.mark(video(2100, true))).toBeUndefined();
+    expect(m.mark(video(3000, true))).toBeUndefined();
     expect(m.mark(video(6000, false))).toBeUndefined();
     expect(m.mark(video(6000, true))).toBe(1_000_003);
   });

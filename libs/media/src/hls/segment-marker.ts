@@ -6,8 +6,8 @@
  * sequence numbers (boundaries from the stream's own data, never from when a packager joined or
  * its clock). `jt1078 package` runs the same rule over a capture.
  *
- * The rule: a video key frame opens a segment when at least the target duration (less a small
- * tolerance) has passed since the last one opened; the stream's first key frame always does.
+ * The rule: a video key frame opens a segment when at least the target duration (less a
+ * tolerance of a quarter of it) has passed since the last one opened; the stream's first key frame always does.
  * Until a stream has shown video, audio frames open segments on time (an audio-only stream);
  * the first key frame then opens one, and from there only key frames do.
  *
@@ -17,10 +17,11 @@
  */
 
 /**
- * A GOP that falls short of the target by less than this still closes the segment: arrival-timed
- * streams put a 2 s GOP at 1.99 s, and waiting for the next key frame would double the segment.
+ * A GOP that falls short of the target by up to this share of it still closes the segment:
+ * arrival-timed streams put a 1 s GOP at 0.9 s on a busy link, and waiting for the next key
+ * frame would make the segment a GOP too long (and TARGETDURATION grow).
  */
-export const SEGMENT_TOLERANCE_MS = 50;
+export const SEGMENT_TOLERANCE_RATIO = 0.25;
 
 export interface MarkableFrame {
   readonly mediaKind: 'video' | 'audio';
@@ -59,7 +60,7 @@ export class SegmentMarker {
         this.#sawVideo = true;
         return this.#open(frame.timestamp);
       }
-      return this.#due(frame.timestamp, SEGMENT_TOLERANCE_MS) ? this.#open(frame.timestamp) : undefined;
+      return this.#due(frame.timestamp, this.targetMs * SEGMENT_TOLERANCE_RATIO) ? this.#open(frame.timestamp) : undefined;
     }
     if (this.#sawVideo || !this.#audioMarks) return undefined;
     return this.#lastStart === undefined || this.#due(frame.timestamp, 0) ? this.#open(frame.timestamp) : undefined;

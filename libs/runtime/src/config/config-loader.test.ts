@@ -42,7 +42,7 @@ describe('parseConfig', () => {
     expect(config.jt1078.realtime.addr).toBe('0.0.0.0:12051');
     expect(config.jt1078.playback.prefix).toBe('live/jt1079');
     expect(config.jt1078.intercom.audio_ports).toEqual([12021, 12050]);
-    expect(config.cluster.hls).toEqual({ part_ms: 500, segment_ms: 2000 });
+    expect(config.cluster.hls).toEqual({ part_ms: 500, segment_ms: 2000, signing_secret: '' });
     expect(config.cluster.http.addr).toBe('0.0.0.0:8080');
   });
 

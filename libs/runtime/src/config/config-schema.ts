@@ -96,9 +96,11 @@ const cluster = z.strictObject({
     .strictObject({
       part_ms: z.number().int().min(100).max(5000).default(500),
       segment_ms: z.number().int().min(500).max(30000).default(2000),
+      /** When set, playlists and media need `?expires=<unix s>&token=<HMAC>` (services/packager/src/stream-url-signer.ts); empty = open. */
+      signing_secret: z.string().default(''),
     })
     .refine((h) => h.segment_ms >= h.part_ms, 'segment_ms must be >= part_ms')
-    .default({ part_ms: 500, segment_ms: 2000 }),
+    .default({ part_ms: 500, segment_ms: 2000, signing_secret: '' }),
   /** Limits of an ingest process: every buffer and every wait is bounded. */
   ingest: z
     .strictObject({
@@ -111,6 +113,23 @@ const cluster = z.strictObject({
       registry_ttl_second: z.number().min(1).default(15),
     })
     .default({ max_connections: 5000, idle_timeout_second: 30, drain_grace_second: 10, registry_ttl_second: 15 }),
+  /** The intercom's own settings (the m7s-jt1078 keys stay in jt1078.intercom). */
+  intercom: z
+    .strictObject({
+      /**
+       * Ports this process listens on, position for position with jt1078.intercom.audio_ports
+       * (the leased ports devices are told to reach); [] = those same ports. Differs behind a
+       * load balancer that maps ports, or when two intercoms share one machine.
+       */
+      listen_ports: z.union([z.tuple([]), portRange]).default([]),
+      /** A new lease waits this long for its device to connect. */
+      connect_ttl_second: z.number().int().min(1).default(60),
+      /** The pod holding the device renews its lease every second for this long: a dead pod's ports free themselves after it. */
+      lease_ttl_second: z.number().int().min(2).default(10),
+      /** On SIGTERM, talks in progress get this long before they are closed. */
+      drain_grace_second: z.number().min(0).default(10),
+    })
+    .default({ listen_ports: [], connect_ttl_second: 60, lease_ttl_second: 10, drain_grace_second: 10 }),
   /** The name this process uses in the registry and metrics (Kubernetes: the pod name). */
   pod: z.strictObject({ name: z.string().default('') }).default({ name: '' }),
 });
