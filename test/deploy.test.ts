@@ -31,19 +31,47 @@ interface K8sObject {
   spec?: Record<string, unknown>;
 }
 
+let rendered: K8sObject[] | undefined;
+function renderKustomize(): K8sObject[] {
+  if (rendered) return rendered;
+  let text: string;
+  try {
+    text = execFileSync('kubectl', ['kustomize', path.join(ROOT, 'deploy/kustomize/base')], { encoding: 'utf8' });
+  } catch (err) {
+    throw new Error(`kubectl kustomize failed (${(err as Error).message}); install kubectl (.ci/run does)`, { cause: err });
+  }
+  rendered = parseAllDocuments(text).map((d) => d.toJS() as K8sObject);
+  return rendered;
+}
+
+interface PodTemplate {
+  serviceAccountName: string;
+  containers: Array<{ env?: Array<{ name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }> }>;
+}
+const podOf = (d: K8sObject) => (d.spec!['template'] as { spec: PodTemplate }).spec;
+
+/** "get nodes", "get pods", ...: what the objects' (Cluster)RoleBindings grant a service account. */
+function grants(objects: readonly K8sObject[], serviceAccount: string): string[] {
+  const out: string[] = [];
+  for (const b of objects.filter((o) => o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding')) {
+    const binding = b as K8sObject & { roleRef: { kind: string; name: string }; subjects: Array<{ kind: string; name: string }> };
+    if (!binding.subjects.some((s) => s.kind === 'ServiceAccount' && s.name === serviceAccount)) continue;
+    const role = objects.find((o) => o.kind === binding.roleRef.kind && o.metadata.name === binding.roleRef.name) as (K8sObject & { rules: Array<{ resources: string[]; verbs: string[] }> }) | undefined;
+    for (const r of role?.rules ?? []) for (const v of r.verbs) for (const res of r.resources) out.push(`${v} ${res}`);
+  }
+  return out.sort();
+}
+
+/** The downward-API variables every pod needs (POD_NAME names it in the registry and metrics; the intercom finds its node). */
+const DOWNWARD_ENV = { POD_NAME: 'metadata.name', POD_NAMESPACE: 'metadata.namespace', NODE_NAME: 'spec.nodeName' } as const;
+
 describe('deploy/', () => {
   it('the kustomize base renders and every object validates against the Kubernetes schemas', async () => {
-    let rendered: string;
-    try {
-      rendered = execFileSync('kubectl', ['kustomize', path.join(ROOT, 'deploy/kustomize/base')], { encoding: 'utf8' });
-    } catch (err) {
-      throw new Error(`kubectl kustomize failed (${(err as Error).message}); install kubectl (.ci/run does)`, { cause: err });
-    }
-    const objects = parseAllDocuments(rendered).map((d) => d.toJS() as K8sObject);
+    const objects = renderKustomize();
     expect(objects.map((o) => o.kind).sort()).toEqual([
       'ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'Deployment', 'Deployment', 'Deployment',
       'HorizontalPodAutoscaler', 'HorizontalPodAutoscaler', 'Ingress', 'PodDisruptionBudget', 'PodDisruptionBudget', 'PodDisruptionBudget',
-      'Service', 'Service', 'Service', 'Service', 'Service', 'ServiceAccount',
+      'Role', 'RoleBinding', 'Service', 'Service', 'Service', 'Service', 'Service', 'ServiceAccount', 'ServiceAccount',
     ]);
     for (const o of objects) {
       const module = MODULES[o.apiVersion];
@@ -59,6 +87,43 @@ describe('deploy/', () => {
     expect(pod.containers[0]).toHaveProperty('lifecycle.preStop');
     expect(pod.containers[0]).toHaveProperty('readinessProbe.httpGet.path', '/readyz');
     expect(pod.containers[0]).toHaveProperty('securityContext.readOnlyRootFilesystem', true);
+  });
+
+  it('every pod gets POD_NAME, POD_NAMESPACE and NODE_NAME from the downward API; only the intercom may read nodes and pods', () => {
+    const objects = renderKustomize();
+    const deployments = objects.filter((o) => o.kind === 'Deployment');
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['jt1078-ingest', 'jt1078-intercom', 'jt1078-packager', 'jt1078-webhook']);
+    for (const d of deployments) {
+      const env = podOf(d).containers[0]!.env ?? [];
+      for (const [name, fieldPath] of Object.entries(DOWNWARD_ENV)) {
+        expect(env.find((e) => e.name === name)?.valueFrom?.fieldRef?.fieldPath, `${d.metadata.name} ${name}`).toBe(fieldPath);
+      }
+    }
+    const accountOf = (name: string) => podOf(deployments.find((d) => d.metadata.name === name)!).serviceAccountName;
+    expect(grants(objects, accountOf('jt1078-intercom'))).toEqual(['get nodes', 'get pods']);
+    for (const other of ['jt1078-ingest', 'jt1078-packager', 'jt1078-webhook']) {
+      const account = objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === accountOf(other)) as K8sObject & { automountServiceAccountToken?: boolean };
+      expect(account, other).toBeDefined();
+      expect(account.automountServiceAccountToken, `${other} gets no API token`).toBe(false);
+      expect(grants(objects, account.metadata.name), other).toEqual([]);
+    }
+  });
+
+  it('the chart has the same RBAC objects and downward-API variables as the kustomize base (no helm binary here to render it)', () => {
+    // rbac.yaml uses only these two template expressions: with them filled in it must be the kustomize base's rbac.yaml.
+    const template = readFileSync(path.join(CHART, 'templates/rbac.yaml'), 'utf8')
+      .replaceAll('{{ include "jt1078.name" . }}', 'jt1078')
+      .replaceAll('{{ .Release.Namespace }}', 'default');
+    expect(template).not.toContain('{{');
+    const chart = parseAllDocuments(template).map((d) => d.toJS() as unknown);
+    const base = parseAllDocuments(readFileSync(path.join(ROOT, 'deploy/kustomize/base/rbac.yaml'), 'utf8')).map((d) => d.toJS() as unknown);
+    expect(chart).toEqual(base);
+    // The one pod spec every Deployment includes sets the same variables; the intercom runs as its own account.
+    const helpers = readFileSync(path.join(CHART, 'templates/_helpers.tpl'), 'utf8');
+    const env = [...helpers.matchAll(/^\s*- (\{ name: \w+, valueFrom: .*\})\s*$/gm)].map((m) => parse(m[1]!) as { name: string; valueFrom: { fieldRef: { fieldPath: string } } });
+    expect(Object.fromEntries(env.map((e) => [e.name, e.valueFrom.fieldRef.fieldPath]))).toEqual(DOWNWARD_ENV);
+    expect(helpers).toMatch(/serviceAccountName: \{\{ \.serviceAccount \| default \(include "jt1078\.name" \.root\) \}\}/);
+    expect(readFileSync(path.join(CHART, 'templates/intercom.yaml'), 'utf8')).toContain('"serviceAccount" (printf "%s-intercom" (include "jt1078.name" .))');
   });
 
   it('values.yaml validates against values.schema.json, and a wrong value does not', () => {
@@ -87,17 +152,35 @@ describe('deploy/', () => {
     expect(missing).toEqual([]);
   });
 
-  it('skaffold.yaml (v4) builds the Dockerfile and deploys the chart, with a dev profile', () => {
+  // Skaffold's JSON schema ships in no npm or Debian package (it is published on skaffold's site
+  // only), so this checks structure and what the fields point at, not the schema itself.
+  it('skaffold.yaml (v4) builds the Dockerfile and deploys the chart, with a dev profile whose patches land on chart values', () => {
     const s = parse(readFileSync(path.join(ROOT, 'skaffold.yaml'), 'utf8')) as {
       apiVersion: string; kind: string;
       build: { artifacts: Array<{ image: string; docker: { dockerfile: string } }> };
-      deploy: { helm: { releases: Array<{ chartPath: string }> } };
-      profiles: Array<{ name: string }>;
+      deploy: { helm: { releases: Array<{ chartPath: string; setValueTemplates?: Record<string, string> }> } };
+      profiles: Array<{ name: string; activation?: Array<{ command?: string }>; patches?: Array<{ op: string; path: string; value: unknown }> }>;
     };
     expect(s.apiVersion).toMatch(/^skaffold\/v4beta\d+$/);
     expect(s.kind).toBe('Config');
     expect(existsSync(path.join(ROOT, s.build.artifacts[0]!.docker.dockerfile))).toBe(true);
-    expect(existsSync(path.join(ROOT, s.deploy.helm.releases[0]!.chartPath, 'Chart.yaml'))).toBe(true);
-    expect(s.profiles.map((p) => p.name)).toContain('dev');
+    const release = s.deploy.helm.releases[0]!;
+    expect(existsSync(path.join(ROOT, release.chartPath, 'Chart.yaml'))).toBe(true);
+    const values = parse(readFileSync(path.join(ROOT, release.chartPath, 'values.yaml'), 'utf8')) as Record<string, unknown>;
+    const inValues = (key: string) => key.split('.').reduce<unknown>((n, k) => (n && typeof n === 'object' ? (n as Record<string, unknown>)[k] : undefined), values) !== undefined;
+    // --set keys that match nothing in values.yaml would be ignored by the chart without a word.
+    expect(Object.keys(release.setValueTemplates ?? {}).filter((k) => !inValues(k))).toEqual([]);
+    const dev = s.profiles.find((p) => p.name === 'dev');
+    expect(dev?.activation?.map((a) => a.command)).toContain('dev');
+    expect(dev?.patches?.length).toBeGreaterThan(0);
+    for (const patch of dev!.patches!) {
+      expect(['add', 'replace', 'remove']).toContain(patch.op);
+      // The JSON pointer's parent exists in the document (an `add` under a missing parent fails at `skaffold dev`).
+      const parent = patch.path.split('/').slice(1, -1).reduce<unknown>((n, k) => (n && typeof n === 'object' ? (n as Record<string, unknown>)[k] : undefined), s);
+      expect(parent, patch.path).toBeTypeOf('object');
+      if (patch.path.endsWith('/setValues')) {
+        expect(Object.keys(patch.value as object).filter((k) => !inValues(k))).toEqual([]);
+      }
+    }
   });
 });

@@ -2,7 +2,7 @@
 {{- define "jt1078.image" -}}{{ .Values.image.repository }}:{{ .Values.image.tag }}{{- end -}}
 {{/* One pod spec for every service; the command picks. */}}
 {{- define "jt1078.pod" -}}
-serviceAccountName: {{ include "jt1078.name" .root }}
+serviceAccountName: {{ .serviceAccount | default (include "jt1078.name" .root) }}
 terminationGracePeriodSeconds: {{ .grace | default 30 }}
 securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001 }
 containers:
@@ -11,7 +11,10 @@ containers:
     imagePullPolicy: {{ .root.Values.image.pullPolicy }}
     args: [{{ .service | quote }}, "--config", "/etc/jt1078/config.yaml"]
     env:
+      # Downward API: pods name themselves in the registry and metrics; the intercom finds its node.
       - { name: POD_NAME, valueFrom: { fieldRef: { fieldPath: metadata.name } } }
+      - { name: POD_NAMESPACE, valueFrom: { fieldRef: { fieldPath: metadata.namespace } } }
+      - { name: NODE_NAME, valueFrom: { fieldRef: { fieldPath: spec.nodeName } } }
       - { name: NATS_URL, value: {{ .root.Values.nats.url | quote }} }
       - { name: REDIS_URL, value: {{ .root.Values.redis.url | quote }} }
     ports:

@@ -43,3 +43,6 @@ export function startPod(service: string, argv: string[], needs: { nats?: boolea
   const health = new HealthState();
   return { service, name, config, log, health, metrics: createMetricsRegistry({ labels: { service, pod: name } }), shutdown: new ShutdownSequence(log) };
 }
+
+export { discoverPublicAddress, type PublicAddressOptions } from './node-address.js';
+export { pickNodeAddress, NodeAddressType, type NodeAddress } from './pick-node-address.js';
