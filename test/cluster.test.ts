@@ -136,7 +136,7 @@ describe('the cluster as the chart runs it: rolling restart of both ingests', ()
     stopPolling = true;
     await polling;
     for (const d of devices) d.stop();
-    for (const p of pods.values()) p.kill();
+    await Promise.all([...pods.values()].map((p) => p.kill()));
     proxy?.close();
     receiver?.close();
     await bus?.deleteStreams();

@@ -14,7 +14,7 @@ import { readCapture } from '@jt1078/jt1078';
 import { CaptureReplay, SimulatedDevice, loadCapturePackets } from '@jt1078/svc-simulator';
 import { G711_CAPTURE, sharedTestdataAvailable } from '../libs/jt1078/src/testdata/generate-captures.js';
 import { launchChromium, saveScreenshot } from './support/chromium.js';
-import { PodProcess } from './support/pod-process.js';
+import { launchPod, type Jt1078Pod } from './support/jt1078-pod.js';
 import { freePort, uniquePrefix, until } from './support/services.js';
 
 const require = createRequire(import.meta.url);
@@ -58,8 +58,8 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>player</title>
 
 describe.runIf(sharedTestdataAvailable())('packager in Chromium (ingest → NATS → packager → hls.js)', () => {
   const root = uniquePrefix('pkgbrowser');
-  let ingest: PodProcess;
-  let packager: PodProcess;
+  let ingest: Jt1078Pod;
+  let packager: Jt1078Pod;
   let device: SimulatedDevice;
   let site: Server;
   let sitePort = 0;
@@ -67,11 +67,11 @@ describe.runIf(sharedTestdataAvailable())('packager in Chromium (ingest → NATS
 
   beforeAll(async () => {
     const live = await freePort();
-    ingest = await PodProcess.start({ service: 'ingest', pod: 'ingest-b', root, jt1078: [`  realtime: { addr: '127.0.0.1:${live}' }`, `  playback: { addr: '127.0.0.1:${await freePort()}' }`] });
-    packager = await PodProcess.start({ service: 'packager', pod: 'packager-b', root });
+    ingest = await launchPod({ service: 'ingest', name: 'ingest-b', root, jt1078: [`  realtime: { addr: '127.0.0.1:${live}' }`, `  playback: { addr: '127.0.0.1:${await freePort()}' }`] });
+    packager = await launchPod({ service: 'packager', name: 'packager-b', root });
     device = new SimulatedDevice({ host: '127.0.0.1', port: live, replay: new CaptureReplay(loadCapturePackets(readCapture(G711_CAPTURE)), { loop: true }) });
     void device.start();
-    await until(async () => (await fetch(`${packager.base}/hls/${STREAM}/index.m3u8`)).status === 200, 20_000, 'the packager to serve the stream');
+    await until(async () => (await fetch(`${packager.url}/hls/${STREAM}/index.m3u8`)).status === 200, 20_000, 'the packager to serve the stream');
     // The player page lives on another origin than the packager: CORS is part of what is tested.
     const hlsJs = readFileSync(require.resolve('hls.js/dist/hls.min.js'));
     site = createServer((req, res) => {
@@ -87,12 +87,12 @@ describe.runIf(sharedTestdataAvailable())('packager in Chromium (ingest → NATS
     await browser?.close();
     device?.stop();
     site?.close();
-    await Promise.all([packager?.stop(), ingest?.stop()]);
+    await Promise.all([packager?.terminate(), ingest?.terminate()]);
   });
 
   it('plays it: time advances past 3 s, the SPS size, Opus audio buffered and audible', async () => {
     const page = await browser.newPage();
-    const src = encodeURIComponent(`${packager.base}/hls/${STREAM}/index.m3u8`);
+    const src = encodeURIComponent(`${packager.url}/hls/${STREAM}/index.m3u8`);
     await page.goto(`http://localhost:${sitePort}/?src=${src}`);
     await page.waitForFunction(() => {
       const v = document.querySelector('video')!;

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { until } from './services.js';
+import { freePort, natsUrl, redisUrl, until } from './services.js';
 
 const JT1078 = path.resolve(import.meta.dirname, '../../services/all-in-one/bin/jt1078.js');
 /** A tsx process on a busy 2-core machine takes a few seconds to load the sources. */
@@ -100,11 +100,42 @@ export class Jt1078Pod {
     return code;
   }
 
-  kill(): void {
-    if (this.running) this.#child!.kill('SIGKILL');
+  /** `kill -9`: no drain, no goodbye; resolves once the process is gone. */
+  async kill(): Promise<void> {
+    const child = this.#child;
+    if (!child || !this.running) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await exited;
   }
 
   get(route: string): Promise<Response> {
     return fetch(`${this.url}${route}`, { signal: AbortSignal.timeout(10_000) });
   }
+}
+
+export interface LaunchPodOptions {
+  readonly service: string;
+  readonly name: string;
+  /** Subject root and Redis key prefix (uniquePrefix()). */
+  readonly root: string;
+  /** YAML lines under `jt1078:` (indented two spaces). */
+  readonly jt1078?: readonly string[];
+  /** More YAML lines under `cluster:` (indented two spaces). */
+  readonly cluster?: readonly string[];
+}
+
+/** A pod on the test's NATS and Redis, with a config of its own (a free HTTP port, the root, its name), started. */
+export async function launchPod(opts: LaunchPodOptions): Promise<Jt1078Pod> {
+  const httpPort = await freePort();
+  const config = [
+    ...(opts.jt1078?.length ? ['jt1078:', ...opts.jt1078] : []),
+    'cluster:',
+    `  http: { addr: '127.0.0.1:${httpPort}' }`,
+    `  nats: { subject_root: ${opts.root} }`,
+    ...(opts.cluster ?? []),
+  ].join('\n');
+  const pod = new Jt1078Pod({ service: opts.service, name: opts.name, config, httpPort, natsUrl: await natsUrl(), redisUrl: await redisUrl() });
+  await pod.start();
+  return pod;
 }
