@@ -104,14 +104,13 @@ describe.runIf(sharedTestdataAvailable())('LL-HLS live playlist', () => {
    * The frames as the ingest publishes them: numbered, timestamps monotonic per track, and the
    * frame that opens each segment marked (the connection started at unix ms `base`).
    */
-  function published(passes: number, base = 1_764_582_000_123): PackagerFrame[] {
-    const marker = new SegmentMarker(2000, base);
+  function published(passes: number, base = 1_764_582_000_123, discontinuity?: number, marker = new SegmentMarker(2000, base)): PackagerFrame[] {
     const last = { video: -1, audio: -1 };
     return [...live(passes)].map((f, sequence) => {
       const timestamp = Math.max(last[f.kind] + 1, f.timestamp);
       last[f.kind] = timestamp;
       const segment = marker.mark({ mediaKind: f.kind, keyFrame: f.keyFrame, timestamp });
-      return { ...f, timestamp, sequence, ...(segment === undefined ? {} : { segment }) };
+      return { ...f, timestamp, sequence, ...(segment === undefined ? {} : { segment, ...(discontinuity === undefined ? {} : { discontinuity }) }) };
     });
   }
 
@@ -164,5 +163,35 @@ describe.runIf(sharedTestdataAvailable())('LL-HLS live playlist', () => {
     }
     expect(compared).toBeGreaterThan(10);
     expect(b.segmenter.playlist()).toBe(a.segmenter.playlist());
+  });
+
+  it('carries one playlist across a device reconnect: numbers go on, EXT-X-DISCONTINUITY, the same on a replica that joined after it', () => {
+    const marker = new SegmentMarker(2000, 1_764_582_000_123);
+    const first = published(4, 1_764_582_000_123, undefined, marker);
+    // The next connection continues the numbering where the first left it (the registry's cursor), timestamps from 0 again.
+    const second = published(12, marker.next, 1);
+    const a = new MediaFramePackager({ source: 'marked', windowSegments: 6, expectVideo: 'auto', expectAudio: 'auto' });
+    let checked = 0;
+    a.segmenter.onChange(() => {
+      HLS.parse(a.segmenter.playlist());
+      checked++;
+    });
+    for (const f of first) a.push(f);
+    const lastOfFirst = a.segmenter.lastMsn!;
+    a.newConnection();
+    for (const f of second.slice(0, 120)) a.push(f);
+    const across = a.segmenter.playlist();
+    expect(across).toContain('#EXT-X-DISCONTINUITY\n');
+    const numbers = [...across.matchAll(/seg-(\d+)\.m4s/g)].map((m) => Number(m[1]));
+    expect(numbers).toContain(lastOfFirst);
+    numbers.forEach((n, i) => i > 0 && expect(n).toBe(numbers[i - 1]! + 1));
+    for (const f of second.slice(120)) a.push(f);
+    // Once the first connection's segments have left the window, the sequence says where it is.
+    expect(a.segmenter.playlist()).toContain('#EXT-X-DISCONTINUITY-SEQUENCE:1\n');
+    expect(checked).toBeGreaterThan(50);
+    // A replica that saw only the second connection, from its middle, serves the same.
+    const late = new MediaFramePackager({ source: 'marked', windowSegments: 6, expectVideo: 'auto', expectAudio: 'auto' });
+    for (const f of second.slice(300)) late.push(f);
+    expect(late.segmenter.playlist()).toBe(a.segmenter.playlist());
   });
 });

@@ -3,7 +3,8 @@
  * simulator into `jt1078 ingest`, through NATS, out of `jt1078 packager` as LL-HLS, played by
  * hls.js in low-latency mode in Chromium from a page on another origin (CORS). Time advances,
  * the picture has the SPS's size, and the audio — G.711 turned into Opus — is in the buffer and
- * audible through WebAudio.
+ * audible through WebAudio. When the device reconnects (a vehicle's 4G link drops), the same
+ * playlist goes on after a discontinuity and the player keeps playing.
  */
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
@@ -61,12 +62,14 @@ describe.runIf(sharedTestdataAvailable())('packager in Chromium (ingest → NATS
   let ingest: Jt1078Pod;
   let packager: Jt1078Pod;
   let device: SimulatedDevice;
+  let livePort = 0;
   let site: Server;
   let sitePort = 0;
   let browser: BrowserContext;
 
   beforeAll(async () => {
-    const live = await freePort();
+    livePort = await freePort();
+    const live = livePort;
     ingest = await launchPod({ service: 'ingest', name: 'ingest-b', root, jt1078: [`  realtime: { addr: '127.0.0.1:${live}' }`, `  playback: { addr: '127.0.0.1:${await freePort()}' }`] });
     packager = await launchPod({ service: 'packager', name: 'packager-b', root });
     device = new SimulatedDevice({ host: '127.0.0.1', port: live, replay: new CaptureReplay(loadCapturePackets(readCapture(G711_CAPTURE)), { loop: true }) });
@@ -116,4 +119,29 @@ describe.runIf(sharedTestdataAvailable())('packager in Chromium (ingest → NATS
     await saveScreenshot(page, 'packager-playing');
     await page.close();
   }, 70_000);
+
+  it('keeps playing when the device reconnects: the playlist goes on after EXT-X-DISCONTINUITY', async () => {
+    const page = await browser.newPage();
+    const playlistUrl = `${packager.url}/hls/${STREAM}/index.m3u8`;
+    await page.goto(`http://localhost:${sitePort}/?src=${encodeURIComponent(playlistUrl)}`);
+    await page.waitForFunction(() => document.querySelector('video')!.currentTime > 2, undefined, { timeout: 40_000 });
+    const before = await (await fetch(playlistUrl)).text();
+    const lastBefore = Math.max(...[...before.matchAll(/seg-(\d+)\.m4s/g)].map((m) => Number(m[1])));
+    // The link drops; the device connects again (a new TCP connection, the same SIM and channel).
+    device.stop();
+    await new Promise((r) => setTimeout(r, 1000));
+    device = new SimulatedDevice({ host: '127.0.0.1', port: livePort, replay: new CaptureReplay(loadCapturePackets(readCapture(G711_CAPTURE)), { loop: true }) });
+    void device.start();
+    const stalledAt = await page.evaluate(() => document.querySelector('video')!.currentTime);
+    await page.waitForFunction((t) => document.querySelector('video')!.currentTime > t + 4, stalledAt, { timeout: 40_000 });
+    const after = await (await fetch(playlistUrl)).text();
+    expect(after).toContain('#EXT-X-DISCONTINUITY\n');
+    // One numbering: the segments after the reconnect follow those before it.
+    const numbers = [...after.matchAll(/seg-(\d+)\.m4s/g)].map((m) => Number(m[1]));
+    numbers.forEach((n, i) => i > 0 && expect(n).toBe(numbers[i - 1]! + 1));
+    expect(Math.max(...numbers)).toBeGreaterThan(lastBefore);
+    expect(await page.evaluate(() => (window as unknown as { state: { errors: string[] } }).state.errors)).toEqual([]);
+    await saveScreenshot(page, 'packager-after-reconnect');
+    await page.close();
+  }, 100_000);
 });

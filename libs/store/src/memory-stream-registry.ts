@@ -1,8 +1,9 @@
 /** The in-process StreamRegistry for `jt1078 start` (one process: no races to settle). */
-import type { StreamEntry, StreamOwner, StreamRegistry } from './stream-registry.js';
+import { CURSOR_TTL_MS, type SegmentCursor, type StreamEntry, type StreamOwner, type StreamRegistry } from './stream-registry.js';
 
 export class MemoryStreamRegistry implements StreamRegistry {
   readonly #entries = new Map<string, { entry: StreamEntry; deadline: number }>();
+  readonly #cursors = new Map<string, { cursor: SegmentCursor; until: number }>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -21,8 +22,18 @@ export class MemoryStreamRegistry implements StreamRegistry {
     return true;
   }
 
-  async release(name: string, connectionId: string): Promise<void> {
-    if (this.#entries.get(name)?.entry.connectionId === connectionId) this.#entries.delete(name);
+  async release(name: string, connectionId: string, cursor?: SegmentCursor): Promise<void> {
+    if (this.#entries.get(name)?.entry.connectionId !== connectionId) return;
+    this.#entries.delete(name);
+    const now = this.now();
+    for (const [n, c] of this.#cursors) if (c.until <= now) this.#cursors.delete(n);
+    if (cursor) this.#cursors.set(name, { cursor, until: now + CURSOR_TTL_MS });
+  }
+
+  async takeCursor(name: string): Promise<SegmentCursor | undefined> {
+    const c = this.#cursors.get(name);
+    this.#cursors.delete(name);
+    return c && c.until > this.now() ? c.cursor : undefined;
   }
 
   async list(): Promise<StreamEntry[]> {

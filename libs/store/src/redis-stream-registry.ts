@@ -3,6 +3,7 @@
  *
  *   {prefix}:stream:<name>   hash  owner (JSON of StreamOwner), conn (connection id)
  *   {prefix}:deadlines       zset  name → heartbeat deadline (unix ms)
+ *   {prefix}:cursor:<name>   string SegmentCursor (JSON) a clean release left; PEXPIRE CURSOR_TTL_MS
  *
  * Expiry is not Redis TTL: an entry must outlive its deadline until a reaper takes it, because
  * the reaper needs the join body to emit the leave; REAP removes and returns in one script, so
@@ -11,7 +12,7 @@
  */
 import type { Redis } from 'ioredis';
 import { RedisKeyspace, connectRedis } from './redis-connection.js';
-import type { StreamEntry, StreamOwner, StreamRegistry } from './stream-registry.js';
+import { CURSOR_TTL_MS, type SegmentCursor, type StreamEntry, type StreamOwner, type StreamRegistry } from './stream-registry.js';
 
 /** Entries one REAP call removes; reapExpired loops, so this only bounds one script's run time. */
 const REAP_BATCH = 100;
@@ -43,6 +44,7 @@ local key = KEYS[1] .. ':stream:' .. ARGV[1]
 if redis.call('HGET', key, 'conn') ~= ARGV[2] then return 0 end
 redis.call('DEL', key)
 redis.call('ZREM', KEYS[1] .. ':deadlines', ARGV[1])
+if ARGV[3] ~= '' then redis.call('SET', KEYS[1] .. ':cursor:' .. ARGV[1], ARGV[3], 'PX', tonumber(ARGV[4])) end
 return 1`;
 
 const REAP = `
@@ -63,7 +65,7 @@ return out`;
 type RegistryRedis = Redis & {
   jtRegClaim(tag: string, base: string, owner: string, conn: string, deadline: string, now: string): Promise<string>;
   jtRegRenew(tag: string, name: string, conn: string, deadline: string, owner: string): Promise<number>;
-  jtRegRelease(tag: string, name: string, conn: string): Promise<number>;
+  jtRegRelease(tag: string, name: string, conn: string, cursor: string, cursorTtl: string): Promise<number>;
   jtRegReap(tag: string, now: string, limit: string): Promise<string[]>;
 };
 
@@ -99,8 +101,13 @@ export class RedisStreamRegistry implements StreamRegistry {
     return (await this.#redis.jtRegRenew(this.#keys.tag, name, owner.connectionId, String(this.now() + ttlMs), JSON.stringify(owner))) === 1;
   }
 
-  async release(name: string, connectionId: string): Promise<void> {
-    await this.#redis.jtRegRelease(this.#keys.tag, name, connectionId);
+  async release(name: string, connectionId: string, cursor?: SegmentCursor): Promise<void> {
+    await this.#redis.jtRegRelease(this.#keys.tag, name, connectionId, cursor ? JSON.stringify(cursor) : '', String(CURSOR_TTL_MS));
+  }
+
+  async takeCursor(name: string): Promise<SegmentCursor | undefined> {
+    const text = await this.#redis.getdel(this.#keys.key('cursor', name));
+    return text === null ? undefined : (JSON.parse(text) as SegmentCursor);
   }
 
   async list(): Promise<StreamEntry[]> {

@@ -57,6 +57,21 @@ for (const h of HARNESSES) {
       expect(await r.claim('live/jt1079-1-1', owner('c2'), 10_000)).toBe('live/jt1079-1-1');
     });
 
+    it('hands the segment cursor a clean release leaves to the name\'s next connection, once', async () => {
+      const r = await fresh();
+      const name = await r.claim('live/jt1078-7-1', owner('c1'), 10_000);
+      expect(await r.takeCursor(name)).toBeUndefined();
+      // Only the owner's release leaves one.
+      await r.release(name, 'intruder', { nextMsn: 1, discontinuity: 9 });
+      await r.release(name, 'c1', { nextMsn: 1_764_582_000_130, discontinuity: 2 });
+      expect(await r.claim('live/jt1078-7-1', owner('c2'), 10_000)).toBe(name);
+      expect(await r.takeCursor(name)).toEqual({ nextMsn: 1_764_582_000_130, discontinuity: 2 });
+      expect(await r.takeCursor(name)).toBeUndefined();
+      // A release without a cursor leaves none.
+      await r.release(name, 'c2');
+      expect(await r.takeCursor(name)).toBeUndefined();
+    });
+
     it('fences renew and release by connection id', async () => {
       const r = await fresh();
       const name = await r.claim('live/jt1078-1-1', owner('c1'), 10_000);

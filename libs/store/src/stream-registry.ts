@@ -23,6 +23,22 @@ export interface StreamEntry {
 
 export type StreamOwner = Omit<StreamEntry, 'name'>;
 
+/**
+ * Where a stream name's HLS numbering stands when its connection ends cleanly, so the device's
+ * next connection under the same name continues the same playlist: its first segment is
+ * `nextMsn`, and its segments are in discontinuity sequence `discontinuity + 1` (its timestamps
+ * start over). Kept for CURSOR_TTL_MS; taken (read and removed) by the next claim of the name,
+ * so two connections can never continue from one cursor. A connection that ended without one
+ * (its pod died) leaves none: the next starts a fresh numbering above every number used before.
+ */
+export interface SegmentCursor {
+  readonly nextMsn: number;
+  readonly discontinuity: number;
+}
+
+/** A device that stays away longer than this starts a fresh playlist (players have given up by then). */
+export const CURSOR_TTL_MS = 10 * 60_000;
+
 export interface StreamRegistry {
   /** The name granted: `baseName` when free, else `baseName-<unix ms>` (+1 ms until free). */
   claim(baseName: string, owner: StreamOwner, ttlMs: number): Promise<string>;
@@ -32,8 +48,13 @@ export interface StreamRegistry {
    * live streams re-register themselves; false when another connection holds the name now.
    */
   renew(name: string, owner: StreamOwner, ttlMs: number): Promise<boolean>;
-  /** Removes the entry if `connectionId` still owns it; otherwise nothing happens. */
-  release(name: string, connectionId: string): Promise<void>;
+  /**
+   * Removes the entry if `connectionId` still owns it, leaving `cursor` (when given) for the
+   * name's next connection, in the same step; otherwise nothing happens.
+   */
+  release(name: string, connectionId: string, cursor?: SegmentCursor): Promise<void>;
+  /** The cursor a clean release left for `name`, removed as it is read. */
+  takeCursor(name: string): Promise<SegmentCursor | undefined>;
   /** Every entry, expired or not until a reaper takes it. */
   list(): Promise<StreamEntry[]>;
   /** Removes and returns entries whose deadline is at or before `nowMs`; each is returned to one caller only. */

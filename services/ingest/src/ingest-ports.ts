@@ -5,6 +5,12 @@
 import type { FrameEnvelope } from '@jt1078/bus';
 import type { BusPressure } from './key-frame-gate.js';
 
+/** Where a stream name's segment numbering stands (the store's SegmentCursor). */
+export interface SegmentCursor {
+  readonly nextMsn: number;
+  readonly discontinuity: number;
+}
+
 export type StreamKind = 'live' | 'playback';
 
 /** What the ingest publishes: the bus's frame envelope, for a live or playback stream. */
@@ -45,5 +51,8 @@ export interface StreamNameClaims {
   claim(baseName: string, owner: StreamOwner, ttlMs: number): Promise<string>;
   /** Extends the deadline, re-registering an entry that is gone; false when another holds it. */
   renew(name: string, owner: StreamOwner, ttlMs: number): Promise<boolean>;
-  release(name: string, connectionId: string): Promise<void>;
+  /** Frees the name, leaving `cursor` for its next connection (libs/store SegmentCursor). */
+  release(name: string, connectionId: string, cursor?: SegmentCursor): Promise<void>;
+  /** Where the name's previous connection left its HLS numbering, if it ended cleanly (taken once). */
+  takeCursor(name: string): Promise<SegmentCursor | undefined>;
 }

@@ -42,7 +42,9 @@ export class StreamSession {
   #sequence = 0;
   readonly #clock: StreamClock;
   readonly #gate = new KeyFrameGate();
-  readonly #segments: SegmentMarker;
+  #segments: SegmentMarker | undefined;
+  /** The discontinuity sequence of this connection's segments (one more than the name's previous connection). */
+  #discontinuity = 0;
   #pending: AssembledFrame[] | undefined = [];
   readonly #claimed: Promise<void>;
   #joinBody: Record<string, unknown> | undefined;
@@ -53,7 +55,6 @@ export class StreamSession {
     this.baseName = `${deps.prefix}-${deps.sim}-${deps.channel}`;
     this.startedAt = deps.now();
     this.#clock = new StreamClock(deps.kind === 'live' ? 'arrival' : 'device', deps.monotonicMs());
-    this.#segments = new SegmentMarker(deps.segmentTargetMs, this.startedAt.getTime());
     this.#claimed = this.#claim();
   }
 
@@ -77,6 +78,7 @@ export class StreamSession {
       d.onError(err, 'stream registry claim failed; publishing under the base name');
       this.name = this.baseName;
     }
+    await this.#continueNumbering();
     this.#joinBody = { ...provisional, streamPath: this.name };
     const owner = { pod: d.pod, connectionId: d.connectionId, sim: d.sim, channel: d.channel, kind: d.kind, startTime, joinBody: this.#joinBody };
     this.#heartbeat = setInterval(() => {
@@ -90,6 +92,23 @@ export class StreamSession {
     const queued = this.#pending ?? [];
     this.#pending = undefined;
     if (!this.#ended) for (const f of queued) this.#publish(f);
+  }
+
+  /**
+   * Segment numbers: where the name's previous connection left them when it ended cleanly (so a
+   * reconnecting device continues its playlist, after a discontinuity), else from this
+   * connection's start time.
+   */
+  async #continueNumbering(): Promise<void> {
+    const d = this.deps;
+    let cursor;
+    try {
+      cursor = await d.claims.takeCursor(this.name!);
+    } catch (err) {
+      d.onError(err, 'segment cursor could not be read; numbering afresh (players restart the playlist)');
+    }
+    this.#segments = new SegmentMarker(d.segmentTargetMs, cursor?.nextMsn ?? this.startedAt.getTime());
+    this.#discontinuity = cursor ? cursor.discontinuity + 1 : 0;
   }
 
   async #publishEvent(action: 'join' | 'leave', body: Record<string, unknown>): Promise<void> {
@@ -133,7 +152,7 @@ export class StreamSession {
       return;
     }
     const timestamp = this.#clock.stamp(mediaKind, frame.timestamp, d.monotonicMs());
-    const segment = this.#segments.mark({ mediaKind, keyFrame: frame.keyFrame, timestamp });
+    const segment = this.#segments!.mark({ mediaKind, keyFrame: frame.keyFrame, timestamp });
     const out: IngestFrame = {
       streamKind: d.kind,
       sim: d.sim,
@@ -145,7 +164,7 @@ export class StreamSession {
       sequence: this.#sequence++,
       connectionId: d.connectionId,
       streamPath: this.name!,
-      ...(segment === undefined ? {} : { segment }),
+      ...(segment === undefined ? {} : this.#discontinuity > 0 ? { segment, discontinuity: this.#discontinuity } : { segment }),
       data: frame.data,
     };
     const started = performance.now();
@@ -162,7 +181,9 @@ export class StreamSession {
     const d = this.deps;
     await this.#publishEvent('leave', { ...this.#joinBody, endTime: formatCallbackTime(d.now()), ...extra });
     try {
-      await d.claims.release(this.name!, d.connectionId);
+      // A clean end: the name's next connection continues the numbering from here.
+      const cursor = this.#segments ? { nextMsn: this.#segments.next, discontinuity: this.#discontinuity } : undefined;
+      await d.claims.release(this.name!, d.connectionId, cursor);
     } catch (err) {
       d.onError(err, 'registry release failed (the entry expires by itself)');
     }

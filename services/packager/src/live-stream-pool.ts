@@ -10,6 +10,8 @@ import type { Logger } from '@jt1078/runtime/logger';
 import type { PackagerMetrics } from './packager-metrics.js';
 import type { StreamCoordinates } from './stream-path.js';
 
+/** Earlier device connections remembered per stream (a reconnecting device, and its late frames). */
+const MAX_PAST_CONNECTIONS = 8;
 /** How often a packager says which of its streams are watched. */
 const VIEWER_NOTICE_MS = 2000;
 
@@ -19,6 +21,8 @@ export interface LiveStream {
   packager: MediaFramePackager;
   /** The device connection whose frames are being packaged. */
   connectionId: string | undefined;
+  /** Connections packaged before it (their late frames are skipped). */
+  readonly pastConnections: Set<string>;
   lastRequestMs: number;
   lastFrameMs: number;
   frames: number;
@@ -103,28 +107,19 @@ export class LiveStreamPool {
   async acquire(c: StreamCoordinates): Promise<LiveStream> {
     let s = this.#streams.get(c.streamPath);
     if (!s) {
-      const stream: LiveStream = { coordinates: c, packager: this.#newPackager(), connectionId: undefined, lastRequestMs: Date.now(), lastFrameMs: 0, frames: 0 };
+      const stream: LiveStream = { coordinates: c, packager: this.#newPackager(), connectionId: undefined, pastConnections: new Set(), lastRequestMs: Date.now(), lastFrameMs: 0, frames: 0 };
       this.#streams.set(c.streamPath, stream);
       s = stream;
       const onFrame = (f: FrameEnvelope) => {
         // A name with a `-<unix ms>` suffix shares its subject with the first connection's stream.
         if (f.streamPath !== c.streamPath) return;
-        if (f.connectionId !== stream.connectionId) {
-          // The device reconnected (or this is the first frame): a new connection numbers its
-          // frames and segments afresh (above the old ones), so its playlist starts over.
-          if (stream.connectionId !== undefined) {
-            stream.packager.end();
-            this.#retire(stream.packager);
-            stream.packager = this.#newPackager();
-            this.opts.log.info({ streamPath: c.streamPath, connectionId: f.connectionId }, 'stream continues on a new device connection: playlist restarts');
-          }
-          stream.connectionId = f.connectionId;
-        }
+        if (f.connectionId !== stream.connectionId && !this.#switchConnection(stream, f)) return;
         stream.frames++;
         stream.lastFrameMs = Date.now();
         stream.packager.push({
           kind: f.mediaKind, codec: f.codec as CodecName, data: f.data, timestamp: f.timestamp, keyFrame: f.keyFrame, sequence: f.sequence,
           ...(f.segment === undefined ? {} : { segment: f.segment }),
+          ...(f.discontinuity === undefined ? {} : { discontinuity: f.discontinuity }),
         });
       };
       try {
@@ -155,6 +150,36 @@ export class LiveStreamPool {
         this.opts.log.info({ streamPath: path }, 'released stream (no viewers)');
       }
     }
+  }
+
+  /**
+   * A frame from another device connection than the one being packaged. The first connection
+   * seen is simply taken. A later one (the device reconnected) is taken at its first segment
+   * mark: when the ingest continued the numbering (its first segment follows the last one, in a
+   * later discontinuity sequence), the same playlist goes on after a discontinuity, so players
+   * keep playing; otherwise the playlist starts over. Frames of an older connection that arrive
+   * late, and of the new one before its first mark, are skipped. True when `f` is to be packaged.
+   */
+  #switchConnection(stream: LiveStream, f: FrameEnvelope): boolean {
+    if (stream.connectionId === undefined) {
+      stream.connectionId = f.connectionId;
+      return true;
+    }
+    if (stream.pastConnections.has(f.connectionId) || f.segment === undefined) return false;
+    const seg = stream.packager.segmenter;
+    const continues = seg.lastMsn !== undefined && f.segment === seg.lastMsn + 1 && (f.discontinuity ?? 0) > seg.discontinuity;
+    if (continues) {
+      stream.packager.newConnection();
+    } else {
+      stream.packager.end();
+      this.#retire(stream.packager);
+      stream.packager = this.#newPackager();
+    }
+    this.opts.log.info({ streamPath: stream.coordinates.streamPath, connectionId: f.connectionId, continues }, continues ? 'stream continues on a new device connection, after a discontinuity' : 'stream continues on a new device connection: its numbering starts afresh, so the playlist does too');
+    stream.pastConnections.add(stream.connectionId);
+    if (stream.pastConnections.size > MAX_PAST_CONNECTIONS) stream.pastConnections.delete(stream.pastConnections.values().next().value!);
+    stream.connectionId = f.connectionId;
+    return true;
   }
 
   #retire(packager: MediaFramePackager): void {

@@ -17,6 +17,11 @@ export interface PlaylistSegment {
   readonly parts: readonly PlaylistPart[];
   /** Init segment URI this segment needs (EXT-X-MAP). */
   readonly mapUri: string;
+  /**
+   * Its discontinuity sequence number: segments after a timestamp reset (a device's new
+   * connection) have a higher one, and EXT-X-DISCONTINUITY goes before the first of them.
+   */
+  readonly discontinuity?: number;
 }
 
 export interface PlaylistState {
@@ -24,7 +29,7 @@ export interface PlaylistState {
   readonly partTargetSec: number;
   readonly segments: readonly PlaylistSegment[];
   /** The segment being built: parts only so far. */
-  readonly open?: { readonly msn: number; readonly parts: readonly PlaylistPart[]; readonly mapUri: string } | undefined;
+  readonly open?: { readonly msn: number; readonly parts: readonly PlaylistPart[]; readonly mapUri: string; readonly discontinuity?: number } | undefined;
   /** URI of the part that will come next (EXT-X-PRELOAD-HINT). */
   readonly nextPartUri?: string | undefined;
   /** A finished stream: VOD playlist with EXT-X-ENDLIST and no parts. */
@@ -49,6 +54,11 @@ export function renderLlHlsPlaylist(p: PlaylistState): string {
   }
   const first = p.segments[0]?.msn ?? p.open?.msn ?? 0;
   lines.push(`#EXT-X-MEDIA-SEQUENCE:${first}`);
+  // §4.4.3.3: the discontinuity sequence number of the first segment listed — taken from the
+  // segments themselves, so replicas holding the same window say the same.
+  const firstDiscontinuity = (p.segments[0] ?? p.open)?.discontinuity ?? 0;
+  if (firstDiscontinuity > 0) lines.push(`#EXT-X-DISCONTINUITY-SEQUENCE:${firstDiscontinuity}`);
+  let discontinuity = firstDiscontinuity;
   let map = '';
   // Parts are listed only near the live edge (§4.4.4.9: a part older than three target durations
   // is removed), counted as players do: the open segment (its parts, or just the preload hint)
@@ -61,23 +71,28 @@ export function renderLlHlsPlaylist(p: PlaylistState): string {
     if (age > partsFrom) break;
     showParts.add(i);
   }
-  const mapLine = (uri: string) => {
-    if (uri === map) return;
-    if (map !== '') lines.push('#EXT-X-DISCONTINUITY');
-    map = uri;
-    lines.push(`#EXT-X-MAP:URI="${uri}"`);
+  // A new init segment alone (new parameter sets, timestamps going on) needs only EXT-X-MAP; a
+  // timestamp reset needs EXT-X-DISCONTINUITY (§4.4.4.3), before the EXT-X-MAP.
+  const segmentStart = (s: { readonly mapUri: string; readonly discontinuity?: number }) => {
+    if ((s.discontinuity ?? 0) !== discontinuity) {
+      discontinuity = s.discontinuity ?? 0;
+      lines.push('#EXT-X-DISCONTINUITY');
+    }
+    if (s.mapUri === map) return;
+    map = s.mapUri;
+    lines.push(`#EXT-X-MAP:URI="${s.mapUri}"`);
   };
   const partLines = (parts: readonly PlaylistPart[]) => {
     for (const part of parts) lines.push(`#EXT-X-PART:DURATION=${fmt(part.durationSec)},URI="${part.uri}"${part.independent ? ',INDEPENDENT=YES' : ''}`);
   };
   p.segments.forEach((s, i) => {
-    mapLine(s.mapUri);
+    segmentStart(s);
     if (showParts.has(i)) partLines(s.parts);
     lines.push(`#EXTINF:${fmt(s.durationSec)},`, s.uri);
   });
   if (!p.ended) {
     if (p.open && p.open.parts.length > 0) {
-      mapLine(p.open.mapUri);
+      segmentStart(p.open);
       partLines(p.open.parts);
     }
     if (p.nextPartUri) lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${p.nextPartUri}"`);

@@ -76,6 +76,14 @@ interface OpenSegment {
   readonly msn: number;
   readonly parts: Part[];
   readonly mapUri: string;
+  readonly discontinuity: number;
+}
+
+/** Where a segment begins: its number, the tracks when they change there, its discontinuity sequence number when it changes. */
+export interface SegmentStart {
+  readonly msn: number;
+  readonly tracks?: SegmentTracks;
+  readonly discontinuity?: number;
 }
 
 export interface SegmenterStats {
@@ -110,6 +118,8 @@ export class LlHlsSegmenter {
   #initKey = '';
   readonly #segments: Segment[] = [];
   #open: OpenSegment | undefined;
+  #discontinuity = 0;
+  #lastMsn: number | undefined;
   #ended = false;
   /** The last video sample, waiting for the next one to know its duration. */
   #held: VideoInput | undefined;
@@ -157,15 +167,36 @@ export class LlHlsSegmenter {
     return this.#open?.msn;
   }
 
+  /** The number of the last segment opened (the next one must be this + 1 to continue the playlist). */
+  get lastMsn(): number | undefined {
+    return this.#lastMsn;
+  }
+
+  /** The discontinuity sequence number segments are opened in now. */
+  get discontinuity(): number {
+    return this.#discontinuity;
+  }
+
+  /**
+   * The media before this point ends here (a device's connection ended): the held sample and the
+   * open segment are closed. The next segment opened starts after a timestamp reset, in the
+   * discontinuity sequence it is given.
+   */
+  interrupt(): void {
+    if (this.#ended) return;
+    this.#closeHeld(undefined);
+    this.#closeSegment();
+  }
+
   /**
    * A video sample; with `opensSegment`, it is the key frame that begins segment
    * `opensSegment.msn` (with `tracks` when they change there).
    */
-  pushVideo(sample: VideoInput, opensSegment?: { readonly msn: number; readonly tracks?: SegmentTracks }): void {
+  pushVideo(sample: VideoInput, opensSegment?: SegmentStart): void {
     if (this.#ended) return;
     if (opensSegment) {
       this.#closeHeld(sample.time);
-      this.#closeSegment(opensSegment.msn, opensSegment.tracks);
+      this.#closeSegment(opensSegment);
     }
     if (!this.#video || !this.#open) {
       this.stats.droppedBeforeSegment++;
@@ -183,11 +214,11 @@ export class LlHlsSegmenter {
     if (sample.keyFrame && this.#partVideo.reduce((n, s) => n + s.duration, 0) / VIDEO_TIMESCALE >= MIN_PART_RATIO * this.#partTarget) this.#closePart(sample.time);
   }
 
-  /** Begins segment `msn` here without a video sample (audio-only streams, cut on time). */
-  openSegment(msn: number, tracks?: SegmentTracks): void {
+  /** Begins a segment here without a video sample (audio-only streams, cut on time). */
+  openSegment(start: SegmentStart): void {
     if (this.#ended) return;
     this.#closeHeld(undefined);
-    this.#closeSegment(msn, tracks);
+    this.#closeSegment(start);
   }
 
   pushAudio(sample: AudioInput): void {
@@ -286,10 +317,10 @@ export class LlHlsSegmenter {
   }
 
   /**
-   * Closes the open segment and, with `next`, opens segment `next` (with `tracks` when they
-   * change there) in the same step, so listeners never see the stream without an open segment.
+   * Closes the open segment and, with `next`, opens the next in the same step, so listeners
+   * never see the stream without an open segment.
    */
-  #closeSegment(next?: number, tracks?: SegmentTracks): void {
+  #closeSegment(next?: SegmentStart): void {
     // The segment's last part is announced with the segment (a segment's last part may be short, any other may not).
     this.#closePart(undefined, false);
     const open = this.#open;
@@ -297,12 +328,14 @@ export class LlHlsSegmenter {
     this.#audioQueue = [];
     this.#partAudio = [];
     this.#partVideo = [];
-    if (tracks) this.setTracks(tracks.video, tracks.audio);
-    this.#open = next === undefined ? undefined : { msn: next, parts: [], mapUri: this.#mapUri };
+    if (next?.tracks) this.setTracks(next.tracks.video, next.tracks.audio);
+    if (next?.discontinuity !== undefined) this.#discontinuity = next.discontinuity;
+    if (next) this.#lastMsn = next.msn;
+    this.#open = next === undefined ? undefined : { msn: next.msn, parts: [], mapUri: this.#mapUri, discontinuity: this.#discontinuity };
     if (!open) return;
     if (open.parts.length === 0) {
       this.stats.emptySegments++;
-      if (next !== undefined) this.#emit();
+      if (next) this.#emit();
       return;
     }
     const durationSec = open.parts.reduce((n, p) => n + p.durationSec, 0);
@@ -312,6 +345,7 @@ export class LlHlsSegmenter {
       durationSec,
       parts: open.parts,
       mapUri: open.mapUri,
+      discontinuity: open.discontinuity,
       data: concatBytes(open.parts.map((p) => p.data)),
     });
     this.stats.segments++;

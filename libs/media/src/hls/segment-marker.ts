@@ -11,9 +11,12 @@
  * Until a stream has shown video, audio frames open segments on time (an audio-only stream);
  * the first key frame then opens one, and from there only key frames do.
  *
- * Numbers are `base + n`, with `base` the connection's start in unix ms: a device that
- * reconnects gets numbers above everything its previous connection used (each segment lasts
- * at least a millisecond), so no segment URI is ever reused for other bytes behind a CDN.
+ * Numbers are `base + n`. A device's first connection under a name starts at its start time in
+ * unix ms; a connection that continues a name (the registry's cursor, left by the clean end of
+ * the one before) starts where that one stopped, so the playlist goes on. Either way a number is
+ * never above the wall clock in ms at its segment's start (each segment lasts at least a
+ * millisecond), so a fresh start is above everything used before and no segment URI is ever
+ * reused for other bytes behind a CDN.
  */
 
 /**
@@ -64,6 +67,11 @@ export class SegmentMarker {
     }
     if (this.#sawVideo || !this.#audioMarks) return undefined;
     return this.#lastStart === undefined || this.#due(frame.timestamp, 0) ? this.#open(frame.timestamp) : undefined;
+  }
+
+  /** The number the next segment opened will get (a cursor for the stream's next connection). */
+  get next(): number {
+    return this.#next;
   }
 
   #due(ts: number, tolerance: number): boolean {

@@ -15,7 +15,7 @@
 import { AudioTranscoder, canTranscode } from '../audio/index.js';
 import type { MediaFrame } from '../codec/index.js';
 import { VIDEO_TIMESCALE, type AudioTrackInfo, type VideoTrackInfo } from '../fmp4/index.js';
-import { LlHlsSegmenter, type LlHlsSegmenterOptions, type SegmentTracks } from '../hls/ll-hls-segmenter.js';
+import { LlHlsSegmenter, type LlHlsSegmenterOptions, type SegmentStart, type SegmentTracks } from '../hls/ll-hls-segmenter.js';
 import { SegmentMarker } from '../hls/segment-marker.js';
 import { TrackTimeline } from '../timeline/index.js';
 import { VideoParameterSetTracker } from '../video/index.js';
@@ -23,6 +23,8 @@ import { VideoParameterSetTracker } from '../video/index.js';
 export interface PackagerFrame extends MediaFrame {
   /** On the frame that opens a segment ('marked' source): the segment's media sequence number. */
   readonly segment?: number;
+  /** With `segment`: the segment's discontinuity sequence number (it grows with each device connection). */
+  readonly discontinuity?: number;
   /** The frame's number in its stream from 0, when known: whether the stream was seen from its start. */
   readonly sequence?: number;
 }
@@ -91,6 +93,8 @@ export class MediaFramePackager {
   /** The audio epoch: its anchor on the track clock, set by its first frame. */
   #audioEpochTime: number | undefined;
   readonly #preRoll: Array<{ readonly data: Uint8Array }> = [];
+  /** The discontinuity sequence number the mark being handled carries. */
+  #markDiscontinuity: number | undefined;
 
   constructor(opts: MediaFramePackagerOptions = {}) {
     this.#marked = opts.source === 'marked';
@@ -162,6 +166,7 @@ export class MediaFramePackager {
       this.#started = true;
       this.#startMs = ms;
     }
+    if (opens) this.#markDiscontinuity = frame.discontinuity;
     if (kind === 'video') {
       this.#pushVideo(videoOut!.sample, ms, opens ? msn : undefined);
       this.#decideWhenKnown();
@@ -195,7 +200,8 @@ export class MediaFramePackager {
     if (msn !== undefined) {
       const tracks = this.#tracksAtMark();
       this.#restartAudio();
-      this.#deliver(() => this.segmenter.pushVideo(input, { msn, ...(tracks ? { tracks } : {}) }));
+      const start = this.#segmentStart(msn, tracks);
+      this.#deliver(() => this.segmenter.pushVideo(input, start));
     } else {
       this.#deliver(() => this.segmenter.pushVideo(input));
     }
@@ -206,7 +212,8 @@ export class MediaFramePackager {
     if (msn !== undefined) {
       const tracks = this.#tracksAtMark();
       this.#restartAudio();
-      this.#deliver(() => this.segmenter.openSegment(msn, tracks));
+      const start = this.#segmentStart(msn, tracks);
+      this.#deliver(() => this.segmenter.openSegment(start));
     }
     const samples = transcoder.push({ data: frame.data, timestamp: ms });
     this.#keepPreRoll(frame);
@@ -220,6 +227,26 @@ export class MediaFramePackager {
     this.#audioEpochTime ??= Math.round((ms * track.sampleRate) / 1000);
     const base = this.#audioEpochTime;
     for (const s of samples) this.#deliver(() => this.segmenter.pushAudio({ data: s.data, time: s.time + base, duration: s.duration }));
+  }
+
+  #segmentStart(msn: number, tracks: SegmentTracks | undefined): SegmentStart {
+    return { msn, ...(tracks ? { tracks } : {}), ...(this.#markDiscontinuity === undefined ? {} : { discontinuity: this.#markDiscontinuity }) };
+  }
+
+  /**
+   * The device's next connection continues this stream ('marked' source): its timestamps,
+   * frame numbers and codec state start over, and its segments follow the last one after a
+   * discontinuity. What was being cut is closed now; the new connection begins at its first mark.
+   */
+  newConnection(): void {
+    this.segmenter.interrupt();
+    this.#lastMs.video = -1;
+    this.#lastMs.audio = -1;
+    this.#marks = 0;
+    this.#firstSequence = undefined;
+    this.#started = false;
+    this.#preRoll.length = 0;
+    this.#audioEpochTime = undefined;
   }
 
   /** A segment begins: the audio encoder starts over, primed with the frames just before. */
