@@ -37,6 +37,14 @@ mp4:
 `;
 
 describe('parseConfig', () => {
+  it('takes the Monibuca HTTP listen address however it is spelled', () => {
+    for (const key of ['listenaddr', 'listen_addr', 'ListenAddr']) {
+      const { config, notes } = parseConfig(`global:\n  HTTP:\n    ${key}: ":12079"\n`, 'test');
+      expect(config.cluster.http.addr, key).toBe('0.0.0.0:12079');
+      expect(notes.join('\n')).toMatch(/used as cluster\.http\.addr/);
+    }
+  });
+
   it('gives working defaults for an empty file', () => {
     const { config } = parseConfig('', 'test');
     expect(config.jt1078.realtime.addr).toBe('0.0.0.0:12051');

@@ -111,6 +111,13 @@ function setPath(root: Record<string, unknown>, path: readonly string[], value: 
   node[path[path.length - 1]!] = value;
 }
 
+/** The value under `key` in a mapping, matching keys without case or underscores. */
+function findKey(node: unknown, key: string): unknown {
+  if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined;
+  for (const [k, v] of Object.entries(node)) if (canon(k) === key) return v;
+  return undefined;
+}
+
 export function parseConfig(
   text: string,
   source: string,
@@ -134,7 +141,8 @@ export function parseConfig(
       top[c] = value;
     } else if (c === 'global') {
       // Monibuca's global section: only its HTTP listen address means something here.
-      const listen = (value as { http?: { listenaddr?: unknown } } | null)?.http?.listenaddr;
+      // Spelled as Monibuca accepts it (listenaddr, listen_addr, listenAddr …), like every other key.
+      const listen = findKey(findKey(value, 'http'), 'listenaddr');
       if (typeof listen === 'string') {
         const addr = listen.startsWith(':') ? `0.0.0.0${listen}` : listen;
         setPath(top, ['cluster', 'http', 'addr'], addr);
