@@ -55,6 +55,25 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * `count` consecutive TCP ports nothing listens on, below the ephemeral range (32768+ on Linux),
+ * so no outgoing connection of another test takes one between the check and the listen.
+ */
+export async function freePortRange(count: number): Promise<number> {
+  const canListen = (port: number) => new Promise<boolean>((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '0.0.0.0', () => srv.close(() => resolve(true)));
+  });
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const first = 10_000 + Math.floor(Math.random() * (32_000 - 10_000 - count));
+    let ok = true;
+    for (let p = first; p < first + count && ok; p++) ok = await canListen(p);
+    if (ok) return first;
+  }
+  throw new Error(`no ${count} consecutive free TCP ports found between 10000 and 32000`);
+}
+
 export function onPath(binary: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${binary}`]).status === 0;
 }

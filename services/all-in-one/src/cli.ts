@@ -15,6 +15,7 @@ Commands:
   ingest [--config FILE]             the ingest service, as a pod runs it (needs NATS_URL and REDIS_URL)
   packager [--config FILE]           the LL-HLS origin, as a pod runs it (needs NATS_URL and REDIS_URL)
   webhook [--config FILE]            the callback relay, as a pod runs it (needs NATS_URL)
+  intercom [--config FILE]           audio ports, port leases and talk, as a pod runs it (needs NATS_URL and REDIS_URL)
   bench [--json FILE] [--only G]     run the benchmark suite (--list shows the groups, --quick a short run)
   help                               this text
 `;
@@ -30,6 +31,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   start: async () => (await import('./commands/start.js')).startCommand,
   webhook: async () => (await import('@jt1078/svc-webhook')).webhookCommand,
   packager: async () => (await import('@jt1078/svc-packager')).packagerCommand,
+  intercom: async () => (await import('@jt1078/svc-intercom')).intercomCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -11,8 +11,10 @@ import type { BenchGroup, BenchResult } from '@jt1078/runtime/bench';
 const GROUP_LOADERS: ReadonlyArray<() => Promise<readonly BenchGroup[]>> = [
   async () => (await import('@jt1078/jt1078/bench')).demuxBenchGroups,
   async () => (await import('./package.bench.js')).packageBenchGroups,
+  async () => (await import('./packager.bench.js')).packagerBenchGroups,
   async () => (await import('@jt1078/svc-webhook/bench')).webhookBenchGroups,
   async () => (await import('@jt1078/svc-ingest/bench')).ingestBenchGroups,
+  async () => (await import('@jt1078/svc-intercom/bench')).intercomBenchGroups,
 ];
 
 export function machineInfo() {
