@@ -38,7 +38,7 @@ describe('jt1078 start with an m7s-jt1078 config', () => {
     });
     const rxPort = await freePort();
     await new Promise<void>((r) => receiver.listen(rxPort, '127.0.0.1', r));
-    const [live, playback, http] = [await freePort(), await freePort(), await freePort()];
+    const [live, playback, http, webrtc, audio] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
     const rx = `http://127.0.0.1:${rxPort}`;
     // The m7s-jt1078 intercom example, ports changed to free ones, URLs to our receiver.
     const config = path.join(mkdtempSync(path.join(tmpdir(), 'm7s-')), 'config.yaml');
@@ -54,9 +54,9 @@ jt1078:
   intercom:
     enable: true
     jt1078webrtc:
-      port: 12020
+      port: ${webrtc}
       ip: 124.221.30.46
-    audioports: [12021, 12050]
+    audioports: [${audio}, ${audio}]
     onjoinurl: "${rx}/api/v1/jt808/event/join-audio"
     onleaveurl: "${rx}/api/v1/jt808/event/leave-audio"
 

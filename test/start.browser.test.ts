@@ -1,7 +1,13 @@
 /**
  * `jt1078 start` as a user runs it (a child process, no NATS or Redis), with a simulation of a
  * capture the project ships: the console in real Chromium lists the stream and plays it with
- * hls.js in low-latency mode.
+ * hls.js in low-latency mode, shows joins and leaves as they happen, talks to the intercom over
+ * WebRTC with a fake microphone (and says so when the microphone is denied), and is usable on a
+ * phone.
+ *
+ * Chromium runs with a fake microphone but without --use-fake-ui-for-media-stream: that flag
+ * accepts every permission prompt, so a denied microphone could not be shown. Headless Chromium
+ * denies a prompt; a case that talks grants the permission as a user would (grantPermissions).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -13,34 +19,40 @@ import { launchChromium, saveScreenshot } from './support/chromium.js';
 import { freePort, until } from './support/services.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
+const BIN = path.join(ROOT, 'services/all-in-one/bin/jt1078.js');
+const CAPTURE = path.join(ROOT, 'testdata/media/h264-g711u.bin');
+const STREAM = 'live/jt1078-013900000003-1';
 
 describe('jt1078 start + console in Chromium', () => {
   let child: ChildProcess;
   let browser: BrowserContext;
   let base = '';
+  let livePort = 0;
   let logs = '';
 
   beforeAll(async () => {
-    const [live, playback, http] = [await freePort(), await freePort(), await freePort()];
+    const [live, playback, http, webrtc, audio] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+    livePort = live;
     const config = path.join(mkdtempSync(path.join(tmpdir(), 'start-')), 'config.yaml');
     writeFileSync(config, [
       'jt1078:',
       `  realtime: { addr: '127.0.0.1:${live}' }`,
       `  playback: { addr: '127.0.0.1:${playback}' }`,
+      `  intercom: { jt1078webrtc: { port: ${webrtc} }, audio_ports: [${audio}, ${audio}] }`,
       '  simulations:',
-      `    - { name: ${path.join(ROOT, 'testdata/media/h264-g711u.bin')}, addr: '127.0.0.1:${live}' }`,
+      `    - { name: ${CAPTURE}, addr: '127.0.0.1:${live}' }`,
       'cluster:',
       `  http: { addr: '127.0.0.1:${http}' }`,
     ].join('\n'));
     const env = { ...process.env };
     delete env['NATS_URL'];
     delete env['REDIS_URL'];
-    child = spawn(process.execPath, [path.join(ROOT, 'services/all-in-one/bin/jt1078.js'), 'start', '--config', config], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [BIN, 'start', '--config', config], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stderr!.on('data', (d: Buffer) => (logs += d.toString()));
     child.stdout!.on('data', (d: Buffer) => (logs += d.toString()));
     await until(() => logs.includes('jt1078 ready'), 20_000, `jt1078 start to be ready; logs:\n${logs}`);
     base = `http://127.0.0.1:${http}`;
-    browser = await launchChromium();
+    browser = await launchChromium(['--use-fake-device-for-media-stream']);
   });
 
   afterAll(async () => {
@@ -65,23 +77,150 @@ describe('jt1078 start + console in Chromium', () => {
     expect(size.width).toBe(320);
     expect(size.height).toBe(240);
     expect(size.time).toBeGreaterThan(3);
+    expect(await button.getAttribute('aria-pressed')).toBe('true');
     // The console shows codec, size, bitrate and live latency for the stream it plays.
-    await page.waitForFunction(() => /kbit\/s/.test(document.getElementById('info')!.textContent ?? ''), undefined, { timeout: 5000 });
-    const info = await page.locator('#info').textContent();
-    expect(info).toMatch(/avc1\.[0-9a-f]{6}.* 320×240, [1-9]\d* kbit\/s, t=[\d.]+ s, live latency [\d.]+ s/);
+    // (Read while it plays: the line is rewritten every 500 ms from the video element.)
+    const shown = /avc1\.[0-9a-f]{6}.* 320×240, [1-9]\d* kbit\/s, t=[\d.]+ s, live latency [\d.]+ s/;
+    const info = await page.waitForFunction((re) => {
+      const text = document.getElementById('info')!.textContent ?? '';
+      return new RegExp(re).test(text) && text;
+    }, shown.source, { timeout: 10_000 });
+    expect(await info.jsonValue()).toMatch(shown);
     await saveScreenshot(page, 'console-playing');
     await page.close();
   }, 60_000);
 
   it('serves the stream list and LL-HLS playlist a CDN can cache', async () => {
     const streams = (await (await fetch(`${base}/api/v1/streams`)).json()) as Array<{ streamPath: string }>;
-    expect(streams.map((s) => s.streamPath)).toContain('live/jt1078-013900000003-1');
-    const res = await fetch(`${base}/hls/live/jt1078-013900000003-1/index.m3u8`);
+    expect(streams.map((s) => s.streamPath)).toContain(STREAM);
+    const res = await fetch(`${base}/hls/${STREAM}/index.m3u8`);
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('public, max-age=1');
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
-    expect(await res.text()).toMatch(/#EXT-X-PART-INF:PART-TARGET=0.5/);
+    const playlist = await res.text();
+    expect(playlist).toMatch(/#EXT-X-PART-INF:PART-TARGET=0.5/);
     expect((await fetch(`${base}/hls/live/jt1078-999999999999-1/index.m3u8`)).status).toBe(404);
-    expect((await fetch(`${base}/hls/live/jt1078-013900000003-1/index.m3u8?_HLS_msn=100000`)).status).toBe(400);
+    // Far ahead of the live edge (§6.2.5.2: more than two segments): refused, not waited for.
+    const sequence = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(playlist)![1]);
+    expect((await fetch(`${base}/hls/${STREAM}/index.m3u8?_HLS_msn=${sequence + 1000}`)).status).toBe(400);
   });
+
+  it('shows joins and leaves in the event log as they happen, newest first', async () => {
+    const page = await browser.newPage();
+    await page.goto(base);
+    const log = page.locator('#events li');
+    // The simulation joined before the page opened: the stream's recent events are replayed.
+    await page.locator('#events li.join', { hasText: STREAM }).first().waitFor({ timeout: 10_000 });
+    await page.locator('#feed-state', { hasText: 'events: live' }).waitFor({ timeout: 5000 });
+    // A second device plays the capture once: its join, then its leave, arrive while the page is open.
+    const other = 'live/jt1078-013900000099-1';
+    const device = spawn(process.execPath, [BIN, 'simulate', '--file', CAPTURE, '--addr', `127.0.0.1:${livePort}`, '--sim', '013900000099'], { stdio: 'ignore' });
+    try {
+      await page.locator('#events li.leave', { hasText: other }).waitFor({ timeout: 20_000 });
+    } finally {
+      device.kill();
+    }
+    const rows = await log.evaluateAll((lis) => lis.map((li) => `${li.className} ${li.querySelector('.key')?.textContent ?? ''}`));
+    const leave = rows.findIndex((r) => r.startsWith('leave') && r.includes(other));
+    const join = rows.findIndex((r) => r.startsWith('join') && r.includes(other));
+    expect(leave).toBe(0);
+    expect(join).toBeGreaterThan(leave);
+    expect(rows.filter((r) => r.includes(other))).toHaveLength(2);
+    expect(await log.first().locator('.what').textContent()).toBe('realtime leave');
+    await page.close();
+  }, 40_000);
+
+  it('serves the event stream to any client: replay of recent events, then live', async () => {
+    const abort = new AbortController();
+    const res = await fetch(`${base}/api/v1/events`, { signal: abort.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes(`"streamKey":"${STREAM}"`)) text += new TextDecoder().decode((await reader.read()).value);
+    abort.abort();
+    const first = /^data: (.*)$/m.exec(text)![1]!;
+    expect(JSON.parse(first)).toMatchObject({ type: 'realtime', action: 'join', body: { streamPath: STREAM, sim: '013900000003', channel: 1 } });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/^jt1078_console_events_total\{[^}]*\} [1-9]/m);
+  });
+
+  it('says clearly when the microphone is denied, and leases nothing', async () => {
+    const page = await browser.newPage();
+    await page.goto(base);
+    const card = page.locator('li.stream', { hasText: STREAM });
+    await card.getByRole('button', { name: 'Talk' }).click();
+    const state = card.locator('.talk-state');
+    await state.filter({ hasText: /permission denied/ }).waitFor({ timeout: 10_000 });
+    expect(await state.textContent()).toMatch(/^error: microphone permission denied\. Allow the microphone for this site/);
+    expect(await state.getAttribute('data-state')).toBe('error');
+    expect(await card.getByRole('button', { name: 'Talk' }).isVisible()).toBe(true);
+    await page.close();
+  });
+
+  it('talks: leases a port, connects WebRTC to the intercom with the microphone, shows talking, hangs up', async () => {
+    await browser.grantPermissions(['microphone'], { origin: base });
+    const page = await browser.newPage();
+    try {
+      await page.goto(base);
+      const card = page.locator('li.stream', { hasText: STREAM });
+      await card.getByRole('button', { name: 'Talk' }).click();
+      const state = card.locator('.talk-state');
+      await state.filter({ hasText: /^connecting/ }).or(state.filter({ hasText: /^talking/ })).waitFor({ timeout: 5000 });
+      // "talking" once the peer connection to the intercom is connected.
+      await state.filter({ hasText: /^talking/ }).waitFor({ timeout: 30_000 });
+      expect(await state.getAttribute('data-state')).toBe('talking');
+      const leases = (await (await fetch(`${base}/api/v1/intercom/leases`)).json()) as { leases: Array<{ sim: string; channel: number; port: number }> };
+      expect(leases.leases).toEqual([expect.objectContaining({ sim: '013900000003', channel: 1 })]);
+      expect(await state.textContent()).toBe(`talking: audio port ${leases.leases[0]!.port}`);
+      const sessions = async () => (await (await fetch(`${base}/api/v1/intercom/sessions`)).json()) as unknown[];
+      expect(await sessions()).toHaveLength(1);
+      await saveScreenshot(page, 'console-talking');
+      await card.getByRole('button', { name: 'Hang up' }).click();
+      await state.filter({ hasText: /^ended/ }).waitFor({ timeout: 10_000 });
+      await until(async () => ((await (await fetch(`${base}/api/v1/intercom/leases`)).json()) as { leases: unknown[] }).leases.length === 0, 10_000, 'the lease to be freed');
+      await until(async () => (await sessions()).length === 0, 10_000, 'the WebRTC session to end');
+      expect(await card.getByRole('button', { name: 'Talk' }).isVisible()).toBe(true);
+    } finally {
+      await browser.clearPermissions();
+      await page.close();
+    }
+  }, 60_000);
+
+  it('is usable on a phone: one column, nothing wider than the screen, thumb-sized buttons', async () => {
+    const page = await browser.newPage();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(base);
+    const card = page.locator('li.stream', { hasText: STREAM });
+    await card.waitFor({ timeout: 15_000 });
+    await page.locator('#events li.join').first().waitFor({ timeout: 10_000 });
+    await card.getByRole('button', { name: /live\/jt1078-013900000003-1/ }).click();
+    await page.waitForFunction(() => document.querySelector('video')!.currentTime > 1, undefined, { timeout: 30_000 });
+    const layout = await page.evaluate(() => {
+      const box = (sel: string) => document.querySelector(sel)!.getBoundingClientRect();
+      return {
+        scrollWidth: document.documentElement.scrollWidth,
+        video: box('video'),
+        streams: box('#streams-section'),
+        events: box('#events-section'),
+        play: box('li.stream .play'),
+        talk: box('li.stream .talk button'),
+      };
+    });
+    await page.waitForFunction(() => document.querySelector('video')!.currentTime > 1 && document.querySelector('video')!.videoWidth > 0, undefined, { timeout: 30_000 });
+    await saveScreenshot(page, 'console-phone');
+    expect(layout.scrollWidth).toBeLessThanOrEqual(390);
+    // One column: player, then streams, then events, each the screen's width less the margins.
+    expect(layout.streams.top).toBeGreaterThanOrEqual(layout.video.bottom);
+    expect(layout.events.top).toBeGreaterThanOrEqual(layout.streams.bottom);
+    for (const b of [layout.video, layout.streams, layout.events]) {
+      expect(b.left).toBeGreaterThanOrEqual(0);
+      expect(b.right).toBeLessThanOrEqual(390);
+      expect(b.width).toBeGreaterThan(330);
+    }
+    expect(layout.play.height).toBeGreaterThanOrEqual(44);
+    expect(layout.talk.height).toBeGreaterThanOrEqual(44);
+    expect(layout.talk.right).toBeLessThanOrEqual(390);
+    await page.close();
+  }, 60_000);
 });

@@ -1,7 +1,8 @@
 /** `jt1078 inspect FILE [--json]`: decodes a capture and reports what it holds. */
 import { parseArgs } from 'node:util';
-import { formatCaptureReport, inspectCapture, readCapture } from '@jt1078/jt1078';
+import { formatCaptureReport, inspectCapture } from '@jt1078/jt1078';
 import { describeVideo } from '@jt1078/media/video';
+import { CaptureFileUnreadable, readCaptureFile } from './read-capture-file.js';
 
 export async function inspectCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
@@ -10,7 +11,15 @@ export async function inspectCommand(argv: string[]): Promise<number> {
     process.stderr.write('Usage: jt1078 inspect FILE [--json]\n');
     return 2;
   }
-  const report = inspectCapture(readCapture(file), { describeVideo });
+  let bytes: Uint8Array;
+  try {
+    bytes = readCaptureFile(file);
+  } catch (err) {
+    if (!(err instanceof CaptureFileUnreadable)) throw err;
+    process.stderr.write(`jt1078 inspect: ${err.message}\n`);
+    return 2;
+  }
+  const report = inspectCapture(bytes, { describeVideo });
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatCaptureReport(report, file));
   return 0;
 }

@@ -5,8 +5,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { FrameAssembler, StreamDemuxer, inspectCapture, readCapture } from '@jt1078/jt1078';
+import { FrameAssembler, StreamDemuxer, inspectCapture } from '@jt1078/jt1078';
 import { MediaFramePackager } from '@jt1078/media/packaging';
+import { CaptureFileUnreadable, readCaptureFile } from './read-capture-file.js';
 
 export interface PackageResult {
   readonly sim: string;
@@ -55,6 +56,20 @@ export function packageCapture(bytes: Uint8Array, outDir: string, opts: { partMs
   return results;
 }
 
+/** A failure to write under --out DIR, said with what to do. */
+function outputProblem(err: unknown): string | undefined {
+  const e = err as NodeJS.ErrnoException;
+  if (e instanceof CaptureFileUnreadable || e?.path === undefined) return undefined;
+  const why: Record<string, string> = {
+    EACCES: 'no permission to write there',
+    EROFS: 'the file system is read-only',
+    ENOTDIR: 'a part of the path is a file, not a directory',
+    EEXIST: 'a file of that name is in the way',
+    ENOSPC: 'the disk is full',
+  };
+  return `cannot write ${e.path} (${why[e.code ?? ''] ?? e.code}). Give --out a directory you can write to (it is created if missing), e.g. --out ./hls-out.`;
+}
+
 export async function packageCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -66,10 +81,19 @@ export async function packageCommand(argv: string[]): Promise<number> {
     process.stderr.write('Usage: jt1078 package FILE --out DIR [--part-ms 500] [--segment-ms 2000]\n');
     return 2;
   }
-  const results = packageCapture(readCapture(file), values.out, {
-    ...(values['part-ms'] ? { partMs: Number(values['part-ms']) } : {}),
-    ...(values['segment-ms'] ? { segmentMs: Number(values['segment-ms']) } : {}),
-  });
+  let results: PackageResult[];
+  try {
+    results = packageCapture(readCaptureFile(file), values.out, {
+      ...(values['part-ms'] ? { partMs: Number(values['part-ms']) } : {}),
+      ...(values['segment-ms'] ? { segmentMs: Number(values['segment-ms']) } : {}),
+    });
+  } catch (err) {
+    const message = outputProblem(err) ?? (err instanceof CaptureFileUnreadable ? err.message : undefined);
+    if (message === undefined) throw err;
+    process.stderr.write(`jt1078 package: ${message}\n`);
+    return 2;
+  }
+  if (results.length === 0) process.stderr.write(`jt1078 package: ${file} holds no audio or video stream: nothing written. \`jt1078 inspect ${file}\` shows what it holds.\n`);
   for (const r of results) process.stdout.write(`${r.sim} channel ${r.channel}: ${r.segments} segments, ${r.durationSec.toFixed(3)} s → ${r.dir}/index.m3u8\n`);
   return 0;
 }
