@@ -208,6 +208,9 @@ export class LlHlsSegmenter {
     if (!held) return;
     const duration = Math.max(1, sample.time - held.time);
     this.#addVideo(held, duration);
+    // A part with no room for one more frame like this one is complete now: announce it without
+    // waiting for the next frame (a frame interval less latency).
+    if (!sample.keyFrame && this.#partVideo.reduce((n, s) => n + s.duration, 0) + duration > this.#partTarget * VIDEO_TIMESCALE + 1e-6) this.#closePart(sample.time);
     // A key frame inside a segment starts a new (independent) part unless that would leave the
     // part before it under 85 % of the target, which only a segment's last part may be
     // (draft-pantos-hls-rfc8216bis §4.4.4.9).
