@@ -1,4 +1,5 @@
 export * from './start-intercom.js';
+export * from './start-talk-service.js';
 export * from './audio-port-map.js';
 export * from './audio-port-server.js';
 export * from './talk-connection.js';

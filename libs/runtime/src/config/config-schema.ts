@@ -128,8 +128,15 @@ const cluster = z.strictObject({
       lease_ttl_second: z.number().int().min(2).default(10),
       /** On SIGTERM, talks in progress get this long before they are closed. */
       drain_grace_second: z.number().min(0).default(10),
+      /** WebRTC sessions one pod holds at once; more are refused with 503. */
+      webrtc_max_sessions: z.number().int().min(1).max(4096).default(256),
+      /**
+       * UDP ports for WebRTC candidates, [lo, hi] (werift binds one socket per session and
+       * address); [] = from jt1078webrtc.port, four a session. Expose the whole range.
+       */
+      webrtc_udp_ports: z.union([z.tuple([]), portRange]).default([]),
     })
-    .default({ listen_ports: [], connect_ttl_second: 60, lease_ttl_second: 10, drain_grace_second: 10 }),
+    .default({ listen_ports: [], connect_ttl_second: 60, lease_ttl_second: 10, drain_grace_second: 10, webrtc_max_sessions: 256, webrtc_udp_ports: [] }),
   /** The name this process uses in the registry and metrics (Kubernetes: the pod name). */
   pod: z.strictObject({ name: z.string().default('') }).default({ name: '' }),
 });

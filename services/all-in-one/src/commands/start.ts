@@ -16,7 +16,7 @@ import { createMetricsRegistry, type Registry } from '@jt1078/runtime/metrics';
 import { discoverPublicAddress } from '@jt1078/runtime/pod';
 import { MemoryPortLeaseStore, MemoryStreamRegistry, RedisPortLeaseStore, RedisStreamRegistry, type PortLeaseStore, type StreamRegistry } from '@jt1078/store';
 import { IngestService, splitAddr } from '@jt1078/svc-ingest';
-import { addWebRtcRoutes, startIntercom, type WebRtcIntercom } from '@jt1078/svc-intercom';
+import { startTalkService } from '@jt1078/svc-intercom';
 import { LiveStreamPool, addHlsRoutes } from '@jt1078/svc-packager';
 import { CaptureReplay, SimulatedDevice, loadCapturePackets, parseHostPort, type CapturePackets } from '@jt1078/svc-simulator';
 import { startWebhookRelay } from '@jt1078/svc-webhook';
@@ -66,37 +66,6 @@ function loadSimulations(config: Config, useDefault: boolean): Array<{ readonly 
   });
 }
 
-/**
- * The intercom's device side (audio ports, lease API) and its WebRTC routes on `router`, as
- * `jt1078 intercom` composes them; `webrtc()` is undefined when the intercom is disabled.
- */
-interface TalkParts {
-  readonly config: Config;
-  readonly bus: MediaBus;
-  readonly leases: PortLeaseStore;
-  readonly router: HttpRouter;
-  readonly metrics: Registry;
-  readonly log: Logger;
-  readonly pod: string;
-}
-
-async function startTalk(opts: TalkParts) {
-  const { config, log } = opts;
-  const own = config.jt1078.intercom;
-  // jt1078webrtc.ip, else the Kubernetes node's address, else the intercom's default (this machine).
-  const publicIp = await discoverPublicAddress({ configuredIp: own.jt1078webrtc.ip, log });
-  let webrtc: WebRtcIntercom | undefined;
-  const intercom = await startIntercom({
-    config, bus: opts.bus, leases: opts.leases, router: opts.router, log, pod: opts.pod,
-    metricsRegistry: opts.metrics,
-    ...(publicIp ? { publicAddress: publicIp } : {}),
-    extraRoutes: (r) => {
-      webrtc = addWebRtcRoutes(r, { config: { ...own, jt1078webrtc: { ...own.jt1078webrtc, ip: publicIp ?? '' } }, bus: opts.bus, registry: opts.metrics, log });
-    },
-  });
-  return { intercom, webrtc: () => webrtc };
-}
-
 export async function startAll(config: Config, log: Logger, opts: { defaultSimulation?: boolean } = {}): Promise<RunningCluster> {
   const pod = config.cluster.pod.name || hostname();
   const health = new HealthState();
@@ -124,7 +93,7 @@ export async function startAll(config: Config, log: Logger, opts: { defaultSimul
     undo.push(() => webhook.stop());
     const router = addOpsRoutes(new HttpRouter(), health, metrics);
 
-    const { intercom, webrtc } = await startTalk({ config, bus, leases, router, metrics, log: log.child({ service: 'intercom' }), pod });
+    const { intercom, webrtc } = await startTalkService({ config, bus, leases, router, metricsRegistry: metrics, log: log.child({ service: 'intercom' }), pod });
     undo.push(() => intercom.stop(), () => webrtc()?.close());
     const events = new EventStream({ log: log.child({ service: 'console' }), metricsRegistry: metrics });
     undo.push(() => events.close());
