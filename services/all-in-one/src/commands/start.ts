@@ -16,7 +16,7 @@ import { createMetricsRegistry } from '@jt1078/runtime/metrics';
 import { MemoryPortLeaseStore, MemoryStreamRegistry, RedisPortLeaseStore, RedisStreamRegistry, type PortLeaseStore, type StreamRegistry } from '@jt1078/store';
 import { IngestService, splitAddr } from '@jt1078/svc-ingest';
 import { startTalkService } from '@jt1078/svc-intercom';
-import { LiveStreamPool, addHlsRoutes } from '@jt1078/svc-packager';
+import { startPackager } from '@jt1078/svc-packager';
 import { CaptureReplay, SimulatedDevice, loadCapturePackets, parseHostPort, type CapturePackets } from '@jt1078/svc-simulator';
 import { startWebhookRelay } from '@jt1078/svc-webhook';
 import { addConsoleRoutes } from '../console/console-routes.js';
@@ -86,11 +86,11 @@ export async function startAll(config: Config, log: Logger, opts: { defaultSimul
     const ingest = new IngestService({ config, bus, registry, metricsRegistry: metrics, log: log.child({ service: 'ingest' }), pod });
     await ingest.start();
     undo.push(() => ingest.drain(0));
-    const pool = new LiveStreamPool({ bus, log: log.child({ service: 'packager' }), partMs: config.cluster.hls.part_ms, segmentMs: config.cluster.hls.segment_ms, announceAs: pod });
-    undo.push(() => pool.close());
     const webhook = await startWebhookRelay({ config, bus, log: log.child({ service: 'webhook' }), metricsRegistry: metrics });
     undo.push(() => webhook.stop());
     const router = addOpsRoutes(new HttpRouter(), health, metrics);
+    const pool = startPackager({ config, bus, registry, router, metricsRegistry: metrics, log: log.child({ service: 'packager' }), pod });
+    undo.push(() => pool.close());
 
     const { intercom, webrtc } = await startTalkService({ config, bus, leases, router, metricsRegistry: metrics, log: log.child({ service: 'intercom' }), pod });
     undo.push(() => intercom.stop(), () => webrtc()?.close());
@@ -98,7 +98,6 @@ export async function startAll(config: Config, log: Logger, opts: { defaultSimul
     undo.push(() => events.close());
     undo.push(await bus.watchEvents((e) => events.push(e)));
 
-    addHlsRoutes(router, { pool, registry, prefixes: { realtime: config.jt1078.realtime.prefix, playback: config.jt1078.playback.prefix } });
     addConsoleRoutes(router, events);
     const http = await serveRouter(router, config.cluster.http.addr);
     const host = splitAddr(config.cluster.http.addr).host;
