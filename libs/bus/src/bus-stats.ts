@@ -6,6 +6,8 @@
 export const DropReason = {
   /** Published while the connection was down and the reconnect buffer was full. */
   reconnectBufferFull: 'reconnect-buffer-full',
+  /** Published while the client held more unsent bytes than the hard pressure limit (by a publisher that ignores pressure()). */
+  outboundFull: 'outbound-full',
   /** Published after close() or while the client refused the publish. */
   closed: 'closed',
   /** A received message that is not a valid envelope (missing or bad headers, bad JSON). */

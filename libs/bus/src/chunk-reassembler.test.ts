@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ChunkReassembler, type ReassemblyLoss } from './chunk-reassembler.js';
 import { FrameHeader, MalformedEnvelope, type FrameEnvelope } from './frame-envelope.js';
-import { MIN_CHUNK_BYTES, frameMessages, headerBytes } from './frame-messages.js';
+import { MIN_CHUNK_BYTES, frameMessages, wireHeaders, type WireMessage } from './frame-messages.js';
 
 const SUBJECT = 'jt1078.media.live.295696659617.1';
 
@@ -10,6 +10,8 @@ const frame = (sequence: number, size: number, over: Partial<FrameEnvelope> = {}
   streamKind: 'live', sim: '295696659617', channel: 1, codec: 'h264', mediaKind: 'video', keyFrame: true, timestamp: sequence * 40,
   sequence, connectionId: 'c1', streamPath: 'live/jt1078-295696659617-1', data: Uint8Array.from({ length: size }, (_, i) => (i * 251 + sequence) & 0xff), ...over,
 });
+
+const accept = (r: ChunkReassembler, m: WireMessage) => r.accept(SUBJECT, wireHeaders(m), m.data);
 
 const hex = (f: FrameEnvelope | undefined) => f && { ...f, data: Buffer.from(f.data).toString('hex') };
 
@@ -24,13 +26,13 @@ describe('frameMessages + ChunkReassembler', () => {
   it('sends a frame that fits as one message without a chunk header', () => {
     const msgs = frameMessages(frame(1, 1000), 1024 * 1024);
     expect(msgs).toHaveLength(1);
-    expect(msgs[0]!.headers.has(FrameHeader.chunk)).toBe(false);
-    expect(msgs[0]!.headers.get(FrameHeader.msgId)).toBe('c1-295696659617-1-1');
+    expect(wireHeaders(msgs[0]!).has(FrameHeader.chunk)).toBe(false);
+    expect(wireHeaders(msgs[0]!).get(FrameHeader.msgId)).toBe('c1-295696659617-1-1');
   });
 
   it('cuts at the exact boundary: headers + data = max_payload is one message, one byte more is two', () => {
     const probe = frameMessages(frame(1, 10), 1 << 20)[0]!;
-    const limit = headerBytes(probe.headers) + 100_000;
+    const limit = probe.headers.length + 100_000;
     expect(frameMessages(frame(1, 100_000), limit)).toHaveLength(1);
     expect(frameMessages(frame(1, 100_001), limit)).toHaveLength(2);
   });
@@ -43,8 +45,8 @@ describe('frameMessages + ChunkReassembler', () => {
         const { r } = harness();
         let out: FrameEnvelope | undefined;
         msgs.forEach((m, i) => {
-          expect(headerBytes(m.headers) + m.data.length).toBeLessThanOrEqual(maxPayload);
-          const got = r.accept(SUBJECT, m.headers, m.data);
+          expect(m.headers.length + m.data.length).toBeLessThanOrEqual(maxPayload);
+          const got = accept(r, m);
           if (i < msgs.length - 1) expect(got).toBeUndefined();
           else out = got;
         });
@@ -60,17 +62,17 @@ describe('frameMessages + ChunkReassembler', () => {
     const msgs = frameMessages(f, 12_000);
     expect(msgs.length).toBe(3);
     const { r } = harness();
-    expect(r.accept(SUBJECT, msgs[0]!.headers, msgs[0]!.data)).toBeUndefined();
-    expect(r.accept(SUBJECT, msgs[2]!.headers, msgs[2]!.data)).toBeUndefined();
-    expect(r.accept(SUBJECT, msgs[2]!.headers, msgs[2]!.data)).toBeUndefined();
-    expect(hex(r.accept(SUBJECT, msgs[1]!.headers, msgs[1]!.data))).toEqual(hex(f));
+    expect(accept(r, msgs[0]!)).toBeUndefined();
+    expect(accept(r, msgs[2]!)).toBeUndefined();
+    expect(accept(r, msgs[2]!)).toBeUndefined();
+    expect(hex(accept(r, msgs[1]!))).toEqual(hex(f));
   });
 
   it('skips and counts a frame whose first piece it never saw, without holding it', () => {
     const msgs = frameMessages(frame(4, 30_000), 12_000);
     const { r, losses } = harness();
-    expect(r.accept(SUBJECT, msgs[1]!.headers, msgs[1]!.data)).toBeUndefined();
-    expect(r.accept(SUBJECT, msgs[2]!.headers, msgs[2]!.data)).toBeUndefined();
+    expect(accept(r, msgs[1]!)).toBeUndefined();
+    expect(accept(r, msgs[2]!)).toBeUndefined();
     expect(losses).toEqual(['partial']);
     expect(r.open).toBe(0);
   });
@@ -78,7 +80,7 @@ describe('frameMessages + ChunkReassembler', () => {
   it('gives up an incomplete frame after the timeout, counted once, and still delivers the next one', () => {
     const { r, losses, advance } = harness(1000);
     const a = frameMessages(frame(5, 30_000), 12_000);
-    r.accept(SUBJECT, a[0]!.headers, a[0]!.data);
+    accept(r, a[0]!);
     advance(999);
     r.sweep();
     expect(losses).toEqual([]);
@@ -87,7 +89,7 @@ describe('frameMessages + ChunkReassembler', () => {
     expect(losses).toEqual(['timeout']);
     const b = frameMessages(frame(6, 30_000), 12_000);
     let out: FrameEnvelope | undefined;
-    for (const m of b) out = r.accept(SUBJECT, m.headers, m.data);
+    for (const m of b) out = accept(r, m);
     expect(out?.sequence).toBe(6);
     expect(r.losses).toEqual({ timeout: 1, evicted: 0, partial: 0 });
   });
@@ -96,14 +98,14 @@ describe('frameMessages + ChunkReassembler', () => {
     const { r, losses } = harness(10_000, { maxOpen: 2 });
     for (let seq = 0; seq < 3; seq++) {
       const m = frameMessages(frame(seq, 30_000), 12_000)[0]!;
-      r.accept(SUBJECT, m.headers, m.data);
+      accept(r, m);
     }
     expect(losses).toEqual(['evicted']);
     expect(r.open).toBe(2);
     const bytes = harness(10_000, { maxOpenBytes: 15_000 });
     for (let seq = 0; seq < 2; seq++) {
       const m = frameMessages(frame(seq, 30_000), 12_000)[0]!;
-      bytes.r.accept(SUBJECT, m.headers, m.data);
+      accept(bytes.r, m);
     }
     expect(bytes.losses).toEqual(['evicted']);
   });
@@ -112,7 +114,7 @@ describe('frameMessages + ChunkReassembler', () => {
     const m = frameMessages(frame(8, 30_000), 12_000)[0]!;
     const { r } = harness();
     for (const bad of ['3/3', 'x/2', '1', '0/0', '0/9999']) {
-      const h = new Map(m.headers).set(FrameHeader.chunk, bad);
+      const h = wireHeaders(m).set(FrameHeader.chunk, bad);
       expect(() => r.accept(SUBJECT, h, m.data)).toThrow(MalformedEnvelope);
     }
   });

@@ -1,6 +1,7 @@
+import { MsgHdrsImpl, headers as natsHeaders } from '@nats-io/transport-node';
 import { describe, expect, it } from 'vitest';
 import { decodeEvent, encodeEvent, type EventEnvelope } from './event-envelope.js';
-import { FrameHeader, MalformedEnvelope, frameFromMessage, frameHeaders, type FrameEnvelope } from './frame-envelope.js';
+import { FrameHeader, MalformedEnvelope, frameFromMessage, frameHeaderBlock, frameHeaders, parseHeaderBlock, type FrameEnvelope } from './frame-envelope.js';
 import { talkFromMessage, talkHeaders, type TalkAudio } from './talk-envelope.js';
 import { decodeViewerNotice, encodeViewerNotice, type ViewerNotice } from './viewer-notice.js';
 
@@ -13,10 +14,33 @@ const SUBJECT = 'x.y.media.playback.013800138000.2';
 describe('frame envelope', () => {
   it('round-trips through subject + headers + payload', () => {
     expect(frameFromMessage(SUBJECT, frameHeaders(frame), frame.data)).toEqual(frame);
-    const opening = { ...frame, segment: 1_764_582_000_123 };
+    const opening = { ...frame, segment: 1_764_582_000_123, discontinuity: 2 };
     expect(frameHeaders(opening).get(FrameHeader.segment)).toBe('1764582000123');
+    expect(frameHeaders(opening).get(FrameHeader.discontinuity)).toBe('2');
     expect(frameFromMessage(SUBJECT, frameHeaders(opening), frame.data)).toEqual(opening);
     expect(frameHeaders(frame).has(FrameHeader.segment)).toBe(false);
+  });
+
+  it('writes its header block as one string, byte for byte what nats.js writes for the same headers', () => {
+    const opening = { ...frame, keyFrame: true, segment: 1_764_582_000_123 };
+    expect(frameHeaderBlock(opening)).toBe(
+      'NATS/1.0\r\nJt1078-Codec: g711a\r\nJt1078-Media: audio\r\nJt1078-Key: 1\r\nJt1078-Ts: 123456\r\nJt1078-Seq: 42\r\n' +
+        'Jt1078-Conn: pod-a/7\r\nJt1078-Stream: live/jt1079-013800138000-2\r\nNats-Msg-Id: pod-a/7-013800138000-2-42\r\n' +
+        'Jt1078-Segment: 1764582000123\r\n\r\n',
+    );
+    // nats.js' own MsgHdrs, filled the way the bus used to fill it, encodes to the same bytes.
+    const padded = { ...frame, codec: ' g711a ', streamPath: `${frame.streamPath} ` };
+    for (const f of [frame, opening, padded]) {
+      for (const chunk of [undefined, { index: 2, count: 3 }]) {
+        const h = natsHeaders() as MsgHdrsImpl;
+        for (const [k, v] of parseHeaderBlock(frameHeaderBlock(f, chunk))) h.set(k, v);
+        expect(frameHeaderBlock(f, chunk)).toBe(new TextDecoder().decode(h.encode()));
+      }
+    }
+    expect(frameHeaders(padded).get(FrameHeader.codec)).toBe('g711a');
+    const piece = frameHeaders(frame, { index: 2, count: 3 });
+    expect([piece.get(FrameHeader.chunk), piece.get(FrameHeader.msgId)]).toEqual(['2/3', 'pod-a/7-013800138000-2-42-2']);
+    expect(MsgHdrsImpl.decode(new TextEncoder().encode(frameHeaderBlock(opening))).get(FrameHeader.segment)).toBe('1764582000123');
   });
 
   it('refuses what it cannot have written: missing or non-integer headers, a foreign subject, a bad SIM', () => {

@@ -8,6 +8,7 @@
  *     Jt1078-Stream: live/jt1078-295696659617-1
  *     Nats-Msg-Id: <connection id>-<sim>-<channel>-<seq>
  *     [Jt1078-Segment: <msn>      on the key frame that opens HLS segment <msn>, see below]
+ *     [Jt1078-Discontinuity: <n>  with it: the segment's discontinuity sequence number]
  *     [Jt1078-Chunk: <index>/<count>   only on frames cut into pieces, see frame-messages.ts]
  */
 import { STREAM_KINDS, checkChannel, checkSim, type StreamKind } from './subjects.js';
@@ -33,6 +34,12 @@ export interface FrameEnvelope {
    * numbers (DESIGN.md: boundaries derived from the stream's own data).
    */
   readonly segment?: number;
+  /**
+   * With `segment`: the segment's discontinuity sequence number. It grows by one with each
+   * connection of a device under the same stream name (timestamps start over), so a packager
+   * keeps one playlist across reconnects, with EXT-X-DISCONTINUITY where they happened.
+   */
+  readonly discontinuity?: number;
   readonly data: Uint8Array;
 }
 
@@ -48,6 +55,8 @@ export const FrameHeader = {
   stream: 'Jt1078-Stream',
   /** Media sequence number of the HLS segment this frame opens (only on such frames). */
   segment: 'Jt1078-Segment',
+  /** Discontinuity sequence number of the segment this frame opens (only on such frames). */
+  discontinuity: 'Jt1078-Discontinuity',
   /** `<index>/<count>` when a frame above max_payload is carried in pieces. */
   chunk: 'Jt1078-Chunk',
   msgId: 'Nats-Msg-Id',
@@ -71,10 +80,10 @@ export function frameMessageId(f: Pick<FrameEnvelope, 'connectionId' | 'sim' | '
   return `${f.connectionId}-${f.sim}-${f.channel}-${f.sequence}`;
 }
 
-/** Header values are one line of text (NATS/1.0 header block): no CR/LF. */
+/** Header values are one line of text (NATS/1.0 header block): no CR/LF; trimmed, as nats.js trims them on the wire. */
 function headerValue(name: string, v: string): string {
   if (/[\r\n]/.test(v)) throw new MalformedEnvelope(`${name} must not contain a line break`);
-  return v;
+  return v.trim();
 }
 
 function nonNegativeInteger(name: string, v: number): string {
@@ -82,18 +91,50 @@ function nonNegativeInteger(name: string, v: number): string {
   return String(v);
 }
 
-export function frameHeaders(f: FrameEnvelope): Map<string, string> {
-  const headers = new Map<string, string>([
-    [FrameHeader.codec, headerValue(FrameHeader.codec, f.codec)],
-    [FrameHeader.media, f.mediaKind],
-    [FrameHeader.key, f.keyFrame ? '1' : '0'],
-    [FrameHeader.timestamp, nonNegativeInteger(FrameHeader.timestamp, f.timestamp)],
-    [FrameHeader.sequence, nonNegativeInteger(FrameHeader.sequence, f.sequence)],
-    [FrameHeader.connection, headerValue(FrameHeader.connection, f.connectionId)],
-    [FrameHeader.stream, headerValue(FrameHeader.stream, f.streamPath)],
-    [FrameHeader.msgId, frameMessageId(f)],
-  ]);
-  if (f.segment !== undefined) headers.set(FrameHeader.segment, nonNegativeInteger(FrameHeader.segment, f.segment));
+/** A chunk's place in its frame (frame-messages.ts). */
+export interface ChunkPosition {
+  readonly index: number;
+  readonly count: number;
+}
+
+/**
+ * The NATS header block of a frame (or of one chunk of it), as the text nats.js puts on the wire
+ * for frameHeaders(f) — `NATS/1.0`, one `<name>: <value>` line per header in the same order (a
+ * chunk's `Jt1078-Chunk` last, its index appended to `Nats-Msg-Id`), a blank line — built as
+ * one string: a Map and a nats.js MsgHdrs per frame (with its per-key validation) cost a
+ * publish more than the socket write (docs/benchmarks.md, ingest).
+ */
+export function frameHeaderBlock(f: FrameEnvelope, chunk?: ChunkPosition): string {
+  const codec = headerValue(FrameHeader.codec, f.codec);
+  const connection = headerValue(FrameHeader.connection, f.connectionId);
+  const stream = headerValue(FrameHeader.stream, f.streamPath);
+  let block =
+    `NATS/1.0\r\n${FrameHeader.codec}: ${codec}\r\n${FrameHeader.media}: ${f.mediaKind}\r\n${FrameHeader.key}: ${f.keyFrame ? '1' : '0'}\r\n` +
+    `${FrameHeader.timestamp}: ${nonNegativeInteger(FrameHeader.timestamp, f.timestamp)}\r\n${FrameHeader.sequence}: ${nonNegativeInteger(FrameHeader.sequence, f.sequence)}\r\n` +
+    `${FrameHeader.connection}: ${connection}\r\n${FrameHeader.stream}: ${stream}\r\n` +
+    `${FrameHeader.msgId}: ${frameMessageId(f).trim()}${chunk ? `-${chunk.index}` : ''}\r\n`;
+  if (f.segment !== undefined) block += `${FrameHeader.segment}: ${nonNegativeInteger(FrameHeader.segment, f.segment)}\r\n`;
+  if (f.discontinuity !== undefined) block += `${FrameHeader.discontinuity}: ${nonNegativeInteger(FrameHeader.discontinuity, f.discontinuity)}\r\n`;
+  if (chunk) block += `${FrameHeader.chunk}: ${chunk.index}/${chunk.count}\r\n`;
+  return `${block}\r\n`;
+}
+
+/** The headers of frameHeaderBlock(f) by name, as a subscriber reads them. */
+export function frameHeaders(f: FrameEnvelope, chunk?: ChunkPosition): Map<string, string> {
+  return parseHeaderBlock(frameHeaderBlock(f, chunk));
+}
+
+const utf8Decoder = new TextDecoder();
+
+/** Reads a `NATS/1.0` header block back (the inverse of frameHeaderBlock; the first value of a repeated name). */
+export function parseHeaderBlock(block: string | Uint8Array): Map<string, string> {
+  const headers = new Map<string, string>();
+  const lines = (typeof block === 'string' ? block : utf8Decoder.decode(block)).split('\r\n');
+  if (!lines[0]?.startsWith('NATS/1.0')) throw new MalformedEnvelope(`not a NATS header block: '${lines[0] ?? ''}'`);
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && !headers.has(line.slice(0, colon))) headers.set(line.slice(0, colon), line.slice(colon + 1).trim());
+  }
   return headers;
 }
 
@@ -136,6 +177,7 @@ export function frameFromMessage(subject: string, headers: HeaderMap, data: Uint
     connectionId: get(FrameHeader.connection),
     streamPath: get(FrameHeader.stream),
     ...(headers.has(FrameHeader.segment) ? { segment: integer(FrameHeader.segment) } : {}),
+    ...(headers.has(FrameHeader.discontinuity) ? { discontinuity: integer(FrameHeader.discontinuity) } : {}),
     data,
   };
 }

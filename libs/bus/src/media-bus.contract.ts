@@ -229,6 +229,40 @@ export function mediaBusContract(h: MediaBusHarness): void {
       for (const p of second) await p.ack();
     }, 20_000);
 
+    it('shows events to watchers as they are published without taking them from the consumers', async () => {
+      const bus = await fresh();
+      const durable = `wt${randomBytes(4).toString('hex')}`;
+      await bus.publishEvent(testEvent('w0')); // before any watcher: a tap has no history
+      const watched: EventEnvelope[] = [];
+      const other: string[] = [];
+      const stop = await bus.watchEvents((e) => watched.push(e));
+      await bus.watchEvents((e) => other.push(e.id));
+      await bus.watchEvents(() => {
+        throw new Error('watcher bug');
+      });
+      await bus.publishEvent(testEvent('w1'));
+      await bus.publishEvent(testEvent('w2', 'leave'));
+      // At least once: de-duplicate by id as a watcher that counts must.
+      const ids = (list: readonly string[]) => [...new Set(list)];
+      await waitFor(() => ids(watched.map((e) => e.id)).length === 2 && ids(other).length === 2, 5000, 'watched events');
+      expect(ids(watched.map((e) => e.id))).toEqual(['w1', 'w2']);
+      expect(watched.find((e) => e.id === 'w2')).toEqual(testEvent('w2', 'leave'));
+      expect(bus.stats.dropped[DropReason.handlerError]).toBeGreaterThanOrEqual(2);
+      // Every event is still there for the consumers, the one published before watching too.
+      const consumed: string[] = [];
+      await bus.consumeEvents(durable, (p) => {
+        consumed.push(p.event.id);
+        void p.ack();
+      });
+      await waitFor(() => consumed.length === 3, 5000, 'consumed events');
+      expect(consumed).toEqual(['w0', 'w1', 'w2']);
+      stop();
+      await bus.publishEvent(testEvent('w3'));
+      await waitFor(() => consumed.includes('w3') && other.includes('w3'), 5000, 'w3 consumed and watched by the other');
+      await sleep(50);
+      expect(ids(watched.map((e) => e.id))).toEqual(['w1', 'w2']);
+    });
+
     it('retries an event after the delay the consumer asks for', async () => {
       const bus = await fresh();
       await bus.publishEvent(testEvent('r1'));

@@ -87,6 +87,14 @@ export interface EventBus {
    * unacknowledged events has them delivered again to the next one.
    */
   consumeEvents(durable: string, handler: (pending: PendingBusEvent) => void): Promise<Unsubscribe>;
+  /**
+   * A tap, not a consumer: every event published from now on is shown to `handler` as it is
+   * published, without taking it from the consumers (the webhook's work queue keeps it) and
+   * without a history. At least once: a publisher's re-send of one id can be seen twice
+   * (NATS sees every publish; only JetStream's store drops the duplicate), so watchers that
+   * count de-duplicate by id.
+   */
+  watchEvents(handler: (event: EventEnvelope) => void): Promise<Unsubscribe>;
   /** Keeps an event the webhook gave up on, with why (kept 30 days, outside the work queue). */
   publishDeadLetter(event: EventEnvelope, reason: string): Promise<void>;
 }

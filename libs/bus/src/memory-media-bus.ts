@@ -76,6 +76,7 @@ export class MemoryMediaBus implements MediaBus {
   readonly #frameSubs = new Set<{ readonly filter: FrameFilter; readonly handler: (f: FrameEnvelope) => void }>();
   readonly #talkSubs = new Set<{ readonly filter: TalkFilter; readonly handler: (a: TalkAudio) => void }>();
   readonly #viewerSubs = new Set<{ readonly filter: ViewerFilter; readonly handler: (n: ViewerNotice) => void }>();
+  readonly #eventWatchers = new Set<(e: EventEnvelope) => void>();
   readonly #statusListeners = new Set<(s: BusStatus, detail?: string) => void>();
   readonly #events: StoredEvent[] = [];
   readonly #recentIds = new Map<string, number>();
@@ -236,7 +237,14 @@ export class MemoryMediaBus implements MediaBus {
     this.#recentIds.set(event.id, now);
     this.#events.push({ event, order: ++this.#order, deliveries: 0, holder: undefined, ackDeadline: 0, notBefore: 0 });
     this.stats.eventsPublished++;
+    for (const w of this.#eventWatchers) this.#call(w, event);
     this.#dispatch();
+  }
+
+  async watchEvents(handler: (event: EventEnvelope) => void): Promise<Unsubscribe> {
+    if (this.#closed) throw new BusClosed('watchEvents');
+    this.#eventWatchers.add(handler);
+    return () => void this.#eventWatchers.delete(handler);
   }
 
   async consumeEvents(durable: string, handler: (pending: PendingBusEvent) => void): Promise<Unsubscribe> {
@@ -334,6 +342,7 @@ export class MemoryMediaBus implements MediaBus {
     this.#frameSubs.clear();
     this.#talkSubs.clear();
     this.#viewerSubs.clear();
+    this.#eventWatchers.clear();
     this.#consumers.length = 0;
     for (const l of this.#statusListeners) l('closed');
   }

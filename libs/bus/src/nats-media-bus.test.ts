@@ -56,6 +56,39 @@ describe('NatsMediaBus on a real server', () => {
       'Jt1078-Conn': 'c-7', 'Jt1078-Stream': 'live/jt1078-295696659617-1', 'Nats-Msg-Id': 'c-7-295696659617-1-101',
     });
     expect(Buffer.from(m.data).equals(Buffer.from(f.data))).toBe(true);
+
+    // The frame that opens an HLS segment carries Jt1078-Segment as well, and only that one.
+    b.publishFrame(testFrame(102, { keyFrame: true, segment: 1_764_582_000_123 }));
+    await until(() => got.length === 2, 5000, 'segment frame');
+    expect(got[1]!.headers!.get(FrameHeader.segment)).toBe('1764582000123');
+    expect(got[0]!.headers!.has(FrameHeader.segment)).toBe(false);
+  });
+
+  it('hands the frames of one turn to the client together, every one once and in order per stream, beyond the outbox size', async () => {
+    const b = await bus();
+    const nc = await raw();
+    const seen = new Map<string, number[]>();
+    nc.subscribe(`${b.subjects.root}.media.>`, {
+      callback: (_e, m) => {
+        const list = seen.get(m.subject) ?? [];
+        list.push(Number(m.headers!.get(FrameHeader.sequence)));
+        seen.set(m.subject, list);
+      },
+    });
+    await nc.flush();
+    // 40 streams × 50 frames of 1–9 KB in one synchronous burst (~1 MB: several outbox flushes), then more in the next turns.
+    const sims = Array.from({ length: 40 }, (_, i) => `0139001${String(i).padStart(5, '0')}`);
+    const burst = (from: number) => {
+      for (let seq = from; seq < from + 50; seq++) for (const sim of sims) b.publishFrame(testFrame(seq, { sim, data: new Uint8Array(1000 + ((seq * 7919) % 8000)) }));
+    };
+    burst(0);
+    expect(b.unsentBytes).toBeGreaterThan(0);
+    await new Promise((r) => setImmediate(r));
+    burst(50);
+    await until(() => [...seen.values()].reduce((n, l) => n + l.length, 0) === 4000, 10_000, 'every frame');
+    const expected = Array.from({ length: 100 }, (_, i) => i);
+    for (const sim of sims) expect(seen.get(b.subjects.media('live', sim, 1))).toEqual(expected);
+    expect(b.stats).toMatchObject({ framesPublished: 4000, framesDropped: 0 });
   });
 
   it('creates its streams as documented, and a second pod (or a restart with a new window) updates them in place', async () => {

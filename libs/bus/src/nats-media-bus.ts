@@ -17,18 +17,29 @@
  *
  * Frames above the server's max_payload (read from the connection, 1 MB by default) travel in
  * chunks (frame-messages.ts) and are put back together by each subscriber (chunk-reassembler.ts).
+ *
+ * Publishing a frame costs one header string (encoded once, EncodedHeaders) and a place in the
+ * outbox: frames published during one turn of the event loop go to nats.js together in a
+ * setImmediate, so its socket gets one write per turn (or per OUTBOX_FLUSH_BYTES) instead of one
+ * per device read — nats.js flushes in a microtask after every callback that published. The
+ * pressure publishers read comes from the bytes the client holds unsent (its outbound buffer and
+ * the socket's), against soft and hard limits: a NATS server that reads more slowly than the
+ * ingest publishes makes the key-frame gate drop frames instead of the client buffering them
+ * without bound.
+ *
  * The client reconnects forever, backing off as the outage grows (capped); while disconnected, frames are
  * queued here up to `reconnectBufferBytes` (nats.js v3 itself discards what it buffered when it
  * redials) and counted as dropped beyond that. Frames published in the instant between the
  * socket dying and the client reporting it are lost inside nats.js; nothing here can see them.
  */
-import { connect, headers as natsHeaders, nanos, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { connect, headers as natsHeaders, nanos, type ConnectionOptions, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import {
   AckPolicy, DeliverPolicy, DiscardPolicy, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, jetstream, jetstreamManager,
   type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg, type StreamConfig,
 } from '@nats-io/jetstream';
 import { DropReason, countDrop, newBusStats, type BusStats } from './bus-stats.js';
 import { ChunkReassembler, type ReassemblyLoss } from './chunk-reassembler.js';
+import { EncodedHeaders } from './encoded-headers.js';
 import { decodeEvent, encodeEvent, type EventEnvelope } from './event-envelope.js';
 import { EventGaps, gapKey } from './event-gaps.js';
 import type { FrameEnvelope, HeaderMap } from './frame-envelope.js';
@@ -61,6 +72,10 @@ export interface NatsMediaBusOptions {
   readonly reconnectBufferBytes?: number;
   /** An incomplete chunked frame is given up after this long (default 5 s). */
   readonly reassemblyTimeoutMs?: number;
+  /** Unsent bytes above which pressure() is soft: only key frames start a GOP (default PRESSURE_SOFT_BYTES). */
+  readonly pressureSoftBytes?: number;
+  /** Unsent bytes above which pressure() is hard and publishFrame drops, counted (default PRESSURE_HARD_BYTES). */
+  readonly pressureHardBytes?: number;
   readonly onStatus?: (status: BusStatus, detail?: string) => void;
 }
 
@@ -73,6 +88,24 @@ const RECONNECT_BASE_MS = 250;
 const RECONNECT_MAX_MS = 5000;
 const RECONNECT_BACKOFF_RATIO = 0.25;
 const RECONNECT_JITTER = 0.25;
+/**
+ * Unsent bytes (nats.js' outbound buffer + the socket's) that make pressure soft. The kernel's
+ * send buffer (up to 4 MiB here, net.ipv4.tcp_wmem) fills before Node holds a byte, so a backlog
+ * in user space means the server has not been reading for a while, not a burst: 1 MiB is 4 ms of
+ * output at 2,000 devices × 1 Mbit/s and 40 ms at 200, a GOP or less.
+ */
+export const PRESSURE_SOFT_BYTES = 1024 * 1024;
+/**
+ * Unsent bytes that make pressure hard (nothing passes, and publishFrame itself drops for a
+ * publisher that ignores pressure): the bound on what the publish path holds, about one second
+ * of a 64 Mbit/s pod. Without it nats.js buffers without limit (2.5 GB seen at 2,000 devices).
+ */
+export const PRESSURE_HARD_BYTES = 8 * 1024 * 1024;
+/**
+ * The outbox goes to nats.js at the end of the turn, or as soon as it holds this much, so a long
+ * turn (thousands of device reads) neither delays its first frames nor holds more than this.
+ */
+export const OUTBOX_FLUSH_BYTES = 256 * 1024;
 /** How long close() waits for published frames to be flushed before closing anyway. */
 const CLOSE_FLUSH_TIMEOUT_MS = 2000;
 /** A window replay that has not finished in this long is cut short; live delivery goes on. */
@@ -105,6 +138,19 @@ const LOSS_REASON: Record<ReassemblyLoss, DropReason> = {
   partial: DropReason.partialChunks,
 };
 
+/** A frame on its way out: its subject and the messages that carry it. */
+interface OutgoingFrame {
+  readonly subject: string;
+  readonly messages: readonly WireMessage[];
+}
+
+/** Payload bytes of a frame (what the reconnect buffer counts). */
+function frameBytes(f: OutgoingFrame): number {
+  let n = 0;
+  for (const m of f.messages) n += m.data.length;
+  return n;
+}
+
 function headerMap(h: MsgHdrs | undefined): Map<string, string> {
   const m = new Map<string, string>();
   if (h) for (const [k, v] of h) m.set(k, v[0] ?? '');
@@ -115,6 +161,30 @@ function toHeaders(m: ReadonlyMap<string, string>): MsgHdrs {
   const h = natsHeaders();
   for (const [k, v] of m) h.set(k, v);
   return h;
+}
+
+/**
+ * Bytes published but not yet taken by the kernel. nats.js v3 keeps them in two places and has no
+ * public accessor for either: its ProtocolHandler's `outbound` DataBuffer (what publish appended
+ * since the last flush) and the NodeTransport's socket (`writableLength`: what the socket could
+ * not write yet, because the kernel's send buffer is full). The transport is replaced on every
+ * reconnect, so it is looked up each time. Checked once at connect: a nats.js whose internals
+ * moved fails loudly here (and in the bus tests) rather than leaving the bus without pressure.
+ */
+interface NatsInternals {
+  readonly protocol?: {
+    readonly outbound?: { size(): number };
+    readonly transport?: { readonly socket?: { readonly writableLength: number } };
+  };
+}
+
+function unsentBytesProbe(nc: NatsConnection): () => number {
+  const protocol = (nc as unknown as NatsInternals).protocol;
+  if (typeof protocol?.outbound?.size !== 'function' || typeof protocol.transport?.socket?.writableLength !== 'number') {
+    throw new Error('nats.js internals changed: NatsConnection.protocol.outbound.size() / protocol.transport.socket.writableLength not found; the bus cannot measure its unsent bytes (see nats-media-bus.ts, unsentBytesProbe)');
+  }
+  const outbound = protocol.outbound;
+  return () => outbound.size() + (protocol.transport?.socket?.writableLength ?? 0);
 }
 
 function isApiError(err: unknown, code: number): boolean {
@@ -132,7 +202,14 @@ export class NatsMediaBus implements MediaBus {
   #connected = true;
   #firstSeqCheckedAt = 0;
   #bufferedWhileDown = 0;
-  #queuedWhileDown: Array<{ readonly subject: string; readonly messages: readonly WireMessage[] }> = [];
+  #queuedWhileDown: OutgoingFrame[] = [];
+  /** Frames published this turn, handed to nats.js together (see the file comment). */
+  #outbox: OutgoingFrame[] = [];
+  #outboxBytes = 0;
+  #outboxScheduled = false;
+  readonly #unsentBytes: () => number;
+  readonly #softBytes: number;
+  readonly #hardBytes: number;
   /** Failed attempts to restore the streams since the last reconnect (0 when they are in place). */
   streamErrors = 0;
   readonly #reconnectBufferBytes: number;
@@ -150,6 +227,10 @@ export class NatsMediaBus implements MediaBus {
     this.streams = { media: `${base}_MEDIA`, events: `${base}_EVENTS`, deadLetter: `${base}_DEADLETTER` };
     this.#reconnectBufferBytes = opts.reconnectBufferBytes ?? 8 * 1024 * 1024;
     this.#reassemblyTimeoutMs = opts.reassemblyTimeoutMs ?? 5000;
+    this.#softBytes = opts.pressureSoftBytes ?? PRESSURE_SOFT_BYTES;
+    this.#hardBytes = opts.pressureHardBytes ?? PRESSURE_HARD_BYTES;
+    if (!(this.#softBytes > 0 && this.#hardBytes >= this.#softBytes)) throw new RangeError(`pressure limits: need 0 < soft (${this.#softBytes}) <= hard (${this.#hardBytes})`);
+    this.#unsentBytes = unsentBytesProbe(nc);
     this.#sweep = setInterval(() => {
       for (const r of this.#reassemblers) r.sweep();
     }, Math.min(REASSEMBLY_SWEEP_MS, this.#reassemblyTimeoutMs / 2)).unref();
@@ -160,7 +241,7 @@ export class NatsMediaBus implements MediaBus {
     // nats.js asks for the delay on every turn of its dial loop (also while it is only waiting),
     // so the backoff follows how long the connection has been down, not a count of calls.
     let downSince: number | undefined;
-    const nc = await connect({
+    const options: ConnectionOptions & { pendingLimit: number } = {
       servers: typeof opts.url === 'string' ? opts.url : [...opts.url],
       name: opts.name ?? 'jt1078',
       maxReconnectAttempts: -1,
@@ -170,7 +251,11 @@ export class NatsMediaBus implements MediaBus {
         const d = Math.min(RECONNECT_MAX_MS, Math.max(RECONNECT_BASE_MS, (Date.now() - downSince) * RECONNECT_BACKOFF_RATIO));
         return d + Math.random() * d * RECONNECT_JITTER;
       },
-    });
+      // nats.js writes its buffer to the socket once it holds this much (32 KB by default; an
+      // option its ProtocolHandler reads but does not declare): one write per outbox flush.
+      pendingLimit: OUTBOX_FLUSH_BYTES,
+    };
+    const nc = await connect(options);
     let bus: NatsMediaBus;
     try {
       bus = new NatsMediaBus(nc, jetstream(nc), await jetstreamManager(nc), opts.root ?? 'jt1078', opts);
@@ -188,6 +273,11 @@ export class NatsMediaBus implements MediaBus {
 
   get maxPayload(): number {
     return this.nc.info?.max_payload ?? 1024 * 1024;
+  }
+
+  /** Bytes published and not yet written to the socket: the outbox, nats.js' buffer, the socket's. */
+  get unsentBytes(): number {
+    return this.#outboxBytes + this.#unsentBytes();
   }
 
   onStatus(listener: (status: BusStatus, detail?: string) => void): Unsubscribe {
@@ -305,17 +395,15 @@ export class NatsMediaBus implements MediaBus {
       countDrop(this.stats, DropReason.closed);
       return;
     }
+    const out: OutgoingFrame = { subject, messages };
     if (!this.#connected) {
-      // nats.js v3 discards its outbound buffer on every reconnect attempt, so frames published
-      // while disconnected are queued here, bounded, and sent once the connection is back.
-      if (this.#bufferedWhileDown + frame.data.length > this.#reconnectBufferBytes) {
-        countDrop(this.stats, DropReason.reconnectBufferFull);
-        return;
-      }
-      this.#bufferedWhileDown += frame.data.length;
-      this.#queuedWhileDown.push({ subject, messages });
-    } else if (!this.#send(subject, messages)) {
+      if (!this.#queueWhileDown(out)) return;
+    } else if (this.#unsentBytes() >= this.#hardBytes) {
+      // Only a publisher that ignores pressure() gets here: the bound holds for it too.
+      countDrop(this.stats, DropReason.outboundFull);
       return;
+    } else {
+      this.#toOutbox(out);
     }
     this.stats.framesPublished++;
     this.stats.bytesPublished += frame.data.length;
@@ -325,9 +413,51 @@ export class NatsMediaBus implements MediaBus {
     }
   }
 
-  #send(subject: string, messages: readonly WireMessage[]): boolean {
+  #toOutbox(frame: OutgoingFrame): void {
+    this.#outbox.push(frame);
+    for (const m of frame.messages) this.#outboxBytes += m.headers.length + m.data.length;
+    if (this.#outboxBytes >= OUTBOX_FLUSH_BYTES) {
+      this.#flushOutbox();
+    } else if (!this.#outboxScheduled) {
+      this.#outboxScheduled = true;
+      setImmediate(() => this.#flushOutbox());
+    }
+  }
+
+  /**
+   * Hands the turn's frames to nats.js, in publish order. Disconnected meanwhile, they join the
+   * reconnect queue (a frame the queue has no room for is counted there, after being counted
+   * as published).
+   */
+  #flushOutbox(): void {
+    this.#outboxScheduled = false;
+    const frames = this.#outbox;
+    this.#outbox = [];
+    this.#outboxBytes = 0;
+    for (const f of frames) {
+      if (this.#connected) this.#send(f);
+      else this.#queueWhileDown(f);
+    }
+  }
+
+  /**
+   * nats.js v3 discards its outbound buffer on every reconnect attempt, so frames published
+   * while disconnected are queued here, bounded, and sent once the connection is back.
+   */
+  #queueWhileDown(f: OutgoingFrame): boolean {
+    const bytes = frameBytes(f);
+    if (this.#bufferedWhileDown + bytes > this.#reconnectBufferBytes) {
+      countDrop(this.stats, DropReason.reconnectBufferFull);
+      return false;
+    }
+    this.#bufferedWhileDown += bytes;
+    this.#queuedWhileDown.push(f);
+    return true;
+  }
+
+  #send(frame: OutgoingFrame): boolean {
     try {
-      for (const m of messages) this.nc.publish(subject, m.data, { headers: toHeaders(m.headers) });
+      for (const m of frame.messages) this.nc.publish(frame.subject, m.data, { headers: new EncodedHeaders(m.headers) });
       return true;
     } catch (err) {
       // Closed between the check and the publish: counted, never thrown into the ingest's read loop.
@@ -344,12 +474,15 @@ export class NatsMediaBus implements MediaBus {
     const queued = this.#queuedWhileDown;
     this.#queuedWhileDown = [];
     this.#bufferedWhileDown = 0;
-    for (const q of queued) this.#send(q.subject, q.messages);
+    for (const q of queued) this.#send(q);
   }
 
   pressure(): BusPressure {
     if (this.nc.isClosed()) return 2;
-    if (this.#connected) return 0;
+    if (this.#connected) {
+      const unsent = this.#unsentBytes();
+      return unsent >= this.#hardBytes ? 2 : unsent >= this.#softBytes ? 1 : 0;
+    }
     // Disconnected: let key frames (and their GOP) into the reconnect buffer while it is less
     // than half full, so a short outage costs at most a GOP; then nothing.
     return this.#bufferedWhileDown < this.#reconnectBufferBytes / 2 ? 1 : 2;
@@ -638,6 +771,15 @@ export class NatsMediaBus implements MediaBus {
     return false;
   }
 
+  /**
+   * A core subscription on `<root>.events.>`: JetStream stream subjects also reach core
+   * subscribers, so this sees every publish without taking events from the work queue.
+   */
+  async watchEvents(handler: (event: EventEnvelope) => void): Promise<Unsubscribe> {
+    const deliver = this.#safe(handler);
+    return this.#subscribe(this.subjects.allEvents, (_s, _h, data) => deliver(decodeEvent(data)));
+  }
+
   async publishDeadLetter(event: EventEnvelope, reason: string): Promise<void> {
     await this.js.publish(this.subjects.deadLetter(event.type, event.action), JSON.stringify({ ...event, reason }), { msgID: `${event.id}-dead` });
   }
@@ -659,12 +801,14 @@ export class NatsMediaBus implements MediaBus {
   async drain(): Promise<void> {
     if (this.nc.isClosed() || this.nc.isDraining()) return this.#closedPromise();
     clearInterval(this.#sweep);
+    this.#flushOutbox();
     await this.nc.drain();
   }
 
   async close(): Promise<void> {
     if (this.nc.isClosed() || this.nc.isDraining()) return this.#closedPromise();
     this.#stopAll();
+    this.#flushOutbox();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       this.nc.flush().catch(() => undefined),

@@ -12,7 +12,14 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   const bus = await connectPodBus(pod);
   const registry = new RedisStreamRegistry(config.cluster.redis.url, config.cluster.nats.subject_root);
   const service = new IngestService({ config, bus, registry, metricsRegistry: metrics, log, pod: pod.name });
-  await service.start();
+  try {
+    await service.start();
+  } catch (err) {
+    // A pod that cannot listen (port taken) must exit, not linger with NATS and Redis open.
+    await service.close().catch(() => undefined);
+    await Promise.allSettled([bus.close(), registry.close()]);
+    throw err;
+  }
   const http = await serveRouter(addOpsRoutes(new HttpRouter(), health, metrics), config.cluster.http.addr);
   log.info({ pod: pod.name, http: config.cluster.http.addr }, 'ingest ready');
   shutdown.add('readiness off', () => health.startDraining());

@@ -166,6 +166,11 @@ export class IngestServer {
     }
   }
 
+  /** Adds every connection's pending counts to the Prometheus counters (before a scrape). */
+  flushCounts(): void {
+    for (const connection of this.#connections.keys()) connection.flushCounts();
+  }
+
   /** Closes the connection carrying `streamPath` (every stream on it ends, with its leave). */
   async closeStream(streamPath: string, reason: string): Promise<boolean> {
     for (const [connection, listener] of this.#connections) {

@@ -36,7 +36,13 @@ export class IngestService {
   readonly #lastViewer = new Map<string, number>();
 
   constructor(private readonly deps: IngestServiceDeps) {
-    this.metrics = createIngestMetrics(deps.metricsRegistry);
+    const bus = deps.bus;
+    this.metrics = createIngestMetrics(deps.metricsRegistry, {
+      pressure: () => bus.pressure(),
+      // Only the NATS bus buffers what it publishes; the in-process one hands frames over at once.
+      unsentBytes: () => ('unsentBytes' in bus && typeof bus.unsentBytes === 'number' ? bus.unsentBytes : 0),
+      dropped: () => bus.stats.dropped,
+    }, () => this.server.flushCounts());
     const publisher: FramePublisher = {
       publishFrame: (frame) => deps.bus.publishFrame(frame),
       pressure: () => deps.bus.pressure(),

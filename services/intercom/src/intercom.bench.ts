@@ -17,14 +17,14 @@
  * CPU is reported beside the results.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { connect } from '@nats-io/transport-node';
 import { NatsMediaBus } from '@jt1078/bus';
 import type { Jt1078Packet } from '@jt1078/jt1078';
-import type { BenchContext, BenchGroup, BenchResult } from '@jt1078/runtime/bench';
+import { cpuSeconds, percentile, rssBytes, type BenchContext, type BenchGroup, type BenchResult } from '@jt1078/runtime/bench';
 import { SimulatedTalkDevice } from './simulated-talk-device.js';
 import { WebRtcTalkClient } from './webrtc-talk-client.js';
 
@@ -48,13 +48,8 @@ const OWN_LOOP_RESOLUTION_MS = 5;
 /** After talks are added: their DTLS handshakes (CPU-heavy on both sides) are over before measuring. */
 const WARM_UP_MS = 5000;
 
-const pct = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-
-function procStats(pid: number): { cpuSeconds: number; rssBytes: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return { cpuSeconds: (Number(stat[11]) + Number(stat[12])) / 100, rssBytes: Number(rss?.[1] ?? 0) * 1024 };
-}
+const pct = percentile;
+const procStats = (pid: number) => ({ cpuSeconds: cpuSeconds(pid), rssBytes: rssBytes(pid) });
 
 /** Payload: talk number (u16), packet number (u32), then A-law silence. */
 function payload(talk: number, seq: number): Uint8Array {

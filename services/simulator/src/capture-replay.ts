@@ -5,12 +5,16 @@
  * Pure: the socket side (SimulatedDevice) only writes what `next()` returns, when it says.
  */
 import {
+  DataType,
   StreamDemuxer,
+  Subpackage,
+  concatBytes,
   encodePacket,
   type Jt1078Packet,
   type Revision,
   type StreamFault,
 } from '@jt1078/jt1078';
+import { SEND_STAMP_TAIL, hasSendStamp } from './send-stamp.js';
 
 export class ReplayError extends Error {
   override readonly name = 'ReplayError';
@@ -29,7 +33,27 @@ export interface CapturePackets {
   readonly durationMs: number;
   /** Added to device timestamps per loop pass, so they keep increasing across passes. */
   readonly timestampSpanMs: number;
+  /** Per packet: where in its body the device writes its clock (send-stamp.ts), on packets that complete a stamped frame. */
+  readonly stampAt: ReadonlyArray<number | undefined>;
   readonly faults: readonly StreamFault[];
+}
+
+/**
+ * The packets that complete a video frame ending in a send stamp, and where the stamp's digits
+ * sit in their body. A stamp cut across two packets (the last body shorter than the digits) is
+ * left alone: its frame is simply not measured.
+ */
+function sendStampOffsets(packets: readonly Jt1078Packet[]): Array<number | undefined> {
+  const previousBody = new Map<number, Uint8Array>();
+  return packets.map((p) => {
+    if (p.dataType > DataType.B) return undefined;
+    const before = p.subpackage === Subpackage.last || p.subpackage === Subpackage.middle ? previousBody.get(p.channel) : undefined;
+    previousBody.set(p.channel, p.body);
+    if (p.subpackage !== Subpackage.atomic && p.subpackage !== Subpackage.last) return undefined;
+    if (p.body.length < SEND_STAMP_TAIL) return undefined;
+    const tail = before ? concatBytes([before, p.body]) : p.body;
+    return hasSendStamp(tail) ? p.body.length - SEND_STAMP_TAIL : undefined;
+  });
 }
 
 /** Demuxes a whole capture once; every device replays the same packets. */
@@ -69,7 +93,7 @@ export function loadCapturePackets(bytes: Uint8Array): CapturePackets {
     maxTs = Math.max(maxTs, p.timestamp);
   }
   const timestampSpanMs = Number.isFinite(minTs) ? maxTs - minTs + lastStep : 0;
-  return { revision: demuxer.revision, packets, times, durationMs: t + lastStep, timestampSpanMs, faults };
+  return { revision: demuxer.revision, packets, times, durationMs: t + lastStep, timestampSpanMs, stampAt: sendStampOffsets(packets), faults };
 }
 
 export interface ReplayOptions {
@@ -82,6 +106,8 @@ export interface ReplayStep {
   /** When to send, in ms from the replay's start (before speed is applied). */
   readonly atMs: number;
   readonly bytes: Uint8Array;
+  /** Where in `bytes` the device writes its clock as it sends them (send-stamp.ts). */
+  readonly stampAt?: number;
 }
 
 export class CaptureReplay {
@@ -128,7 +154,8 @@ export class CaptureReplay {
       },
       p.body,
     );
-    return { atMs, bytes };
+    const stamp = this.capture.stampAt[i];
+    return stamp === undefined ? { atMs, bytes } : { atMs, bytes, stampAt: bytes.length - p.body.length + stamp };
   }
 }
 

@@ -4,8 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 import { readCapture } from '@jt1078/jt1078';
-import { CaptureReplay, deviceSims, loadCapturePackets } from './capture-replay.js';
-import { SimulatedDevice } from './simulated-device.js';
+import { deviceSims, loadCapturePackets } from './capture-replay.js';
+import { DeviceFleet } from './device-fleet.js';
 
 export const SIMULATE_USAGE = `Usage: jt1078 simulate --file FILE --addr HOST:PORT [--loop] [--speed X] [--sim S] [--channel C] [--devices N] [--udp]`;
 
@@ -47,32 +47,19 @@ export async function simulateCommand(argv: string[]): Promise<number> {
     `simulate: ${values.file}: ${capture.packets.length} packets, ${(capture.durationMs / 1000).toFixed(1)} s, revision ${capture.revision}; ` +
       `${devices} device(s) → ${values.udp ? 'udp' : 'tcp'}://${host}:${port}${values.loop ? ', looping' : ''}\n`,
   );
-  const fleet = sims.map(
-    (sim) =>
-      new SimulatedDevice({
-        host,
-        port,
-        speed,
-        transport: values.udp ? 'udp' : 'tcp',
-        replay: new CaptureReplay(capture, { sim, channel, loop: values.loop }),
-      }),
-  );
+  const fleet = new DeviceFleet({ host, port, capture, sims, channel, loop: values.loop, speed, transport: values.udp ? 'udp' : 'tcp' });
   // One line, rewritten in place on a terminal; a line every 5 s into a log.
   const tty = process.stderr.isTTY;
   const progress = setInterval(() => {
-    const packets = fleet.reduce((n, d) => n + d.packetsSent, 0);
-    const bytes = fleet.reduce((n, d) => n + d.bytesSent, 0);
-    const connected = fleet.filter((d) => d.connects > 0).length;
-    const line = `simulate: ${connected}/${fleet.length} devices connected, ${packets} packets, ${(bytes / 1e6).toFixed(1)} MB sent`;
+    const line = `simulate: ${fleet.connected}/${fleet.devices.length} devices connected, ${fleet.packetsSent} packets, ${(fleet.bytesSent / 1e6).toFixed(1)} MB sent`;
     process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
   }, tty ? 500 : 5000).unref();
-  const stop = () => fleet.forEach((d) => d.stop());
+  const stop = () => fleet.stop();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  await Promise.all(fleet.map((d) => d.start()));
+  await fleet.start();
   clearInterval(progress);
   if (tty) process.stderr.write('\n');
-  const packets = fleet.reduce((n, d) => n + d.packetsSent, 0);
-  process.stderr.write(`simulate: done, ${packets} packets sent\n`);
+  process.stderr.write(`simulate: done, ${fleet.packetsSent} packets sent\n`);
   return 0;
 }

@@ -2,11 +2,14 @@
  * One simulated device: connects to an ingest address and writes its replay paced by the
  * capture's timestamps (divided by `speed`). Like a real device after a new 0x9101, it connects
  * again when the server closes the connection, with a growing back-off. TCP, or UDP with one
- * packet per datagram (the ingest's UDP listener takes those).
+ * packet per datagram (the ingest's UDP listener takes those). A packet that completes a frame
+ * with a send stamp gets the device's clock written into it just before it goes out, and the
+ * packets due at one wake-up leave in one TCP write, as a device's do.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
 import type { CaptureReplay, ReplayStep } from './capture-replay.js';
+import { monotonicNs, writeSendStamp } from './send-stamp.js';
 
 export interface SimulatedDeviceOptions {
   readonly host: string;
@@ -103,7 +106,9 @@ export class SimulatedDevice {
     });
   }
 
-  #write(bytes: Uint8Array): boolean {
+  #write(step: ReplayStep): boolean {
+    const bytes = step.bytes;
+    if (step.stampAt !== undefined) writeSendStamp(bytes, step.stampAt, monotonicNs());
     this.packetsSent++;
     this.bytesSent += bytes.length;
     if (this.#udp) {
@@ -121,6 +126,16 @@ export class SimulatedDevice {
     clearTimeout(this.#timer);
     if (this.#stopped || (!this.#socket?.writable && !this.#udp)) return;
     const speed = this.opts.speed ?? 1;
+    const socket = this.#socket;
+    socket?.cork();
+    try {
+      this.#sendDue(speed);
+    } finally {
+      socket?.uncork();
+    }
+  }
+
+  #sendDue(speed: number): void {
     for (;;) {
       const step = this.#pending ?? this.opts.replay.next();
       this.#pending = undefined;
@@ -138,7 +153,7 @@ export class SimulatedDevice {
         return;
       }
       this.#lastAtMs = step.atMs;
-      if (!this.#write(step.bytes)) return; // resumes on 'drain'
+      if (!this.#write(step)) return; // resumes on 'drain'
     }
   }
 }

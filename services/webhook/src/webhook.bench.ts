@@ -7,15 +7,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MemoryMediaBus, NatsMediaBus, type EventEnvelope, type MediaBus } from '@jt1078/bus';
-import type { BenchContext, BenchGroup, BenchResult } from '@jt1078/runtime/bench';
+import { percentile, type BenchContext, type BenchGroup, type BenchResult } from '@jt1078/runtime/bench';
 import { parseConfig } from '@jt1078/runtime/config';
 import { silentLogger } from '@jt1078/runtime/logger';
 import { createMetricsRegistry } from '@jt1078/runtime/metrics';
 import { startWebhookRelay } from './webhook-relay.js';
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 
 async function connectBus(root: string): Promise<{ bus: MediaBus; kind: string }> {
   try {

@@ -32,6 +32,8 @@ export interface ServiceProcessOptions {
   readonly redisUrl: string;
   /** Run the child with --cpu-prof, writing its profile here when it exits. */
   readonly cpuProfDir?: string | undefined;
+  /** Another checkout's services/all-in-one/bin/jt1078.js (a before/after on one machine); default this one. */
+  readonly bin?: string | undefined;
 }
 
 export class ServiceProcess {
@@ -61,7 +63,7 @@ export class ServiceProcess {
     const config = path.join(dir, 'config.yaml');
     writeFileSync(config, opts.config);
     const execArgv = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
-    const child = spawn(process.execPath, [...execArgv, BIN, opts.service, '--config', config], {
+    const child = spawn(process.execPath, [...execArgv, opts.bin ?? BIN, opts.service, '--config', config], {
       env: { ...process.env, NATS_URL: opts.natsUrl, REDIS_URL: opts.redisUrl, LOG_LEVEL: 'warn', POD_NAME: `bench-${opts.service}-${path.basename(dir)}` },
       stdio: ['ignore', 'ignore', 'pipe'],
     });

@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { readFragment } from '@jt1078/media/fmp4';
-import { ServiceProcess, cpuSeconds, freePort, loadAverage, rssBytes, type BenchContext, type BenchGroup, type BenchResult } from '@jt1078/runtime/bench';
+import { ServiceProcess, cpuSeconds, freePort, loadAverage, percentile, rssBytes, type BenchContext, type BenchGroup, type BenchResult } from '@jt1078/runtime/bench';
 import { benchCapturePath } from '@jt1078/svc-ingest/bench-capture';
 import { deviceSims, monotonicNs, readSendStamp } from '@jt1078/svc-simulator';
 import { launchHeadlessChromium } from './bench-chromium.js';
@@ -35,7 +35,7 @@ const PUBLISHERS = 2;
 /** How often each watched stream's playlist is asked for (a player that keeps it acquired). */
 const VIEWER_POLL_MS = 2000;
 
-const pct = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const pct = percentile;
 
 interface Publishers {
   stop(): Promise<StreamPublisherReport[]>;
