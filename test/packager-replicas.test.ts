@@ -146,7 +146,8 @@ describe('packager replicas', () => {
 
     // And it is media: init + a segment decode, H.264 at the capture's size and Opus audio.
     const p = parse(x);
-    const seg = p.segments.find((s) => s.uri)!;
+    // The newest complete segment: older ones may leave the window while this runs.
+    const seg = p.segments.filter((s) => s.uri).at(-1)!;
     const dir = mkdtempSync(path.join(tmpdir(), 'replica-'));
     const file = path.join(dir, 'seg.mp4');
     writeFileSync(file, Buffer.concat([await bytes(`${b.url}/hls/${STREAM}/${seg.map!.uri}`), await bytes(`${b.url}/hls/${STREAM}/${seg.uri}`)]));

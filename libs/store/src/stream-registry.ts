@@ -34,6 +34,8 @@ export type StreamOwner = Omit<StreamEntry, 'name'>;
 export interface SegmentCursor {
   readonly nextMsn: number;
   readonly discontinuity: number;
+  /** The stream had video: the next connection's segments begin at key frames only (not at audio that comes first). */
+  readonly video?: boolean;
 }
 
 /** A device that stays away longer than this starts a fresh playlist (players have given up by then). */

@@ -9,6 +9,7 @@ import type { BusPressure } from './key-frame-gate.js';
 export interface SegmentCursor {
   readonly nextMsn: number;
   readonly discontinuity: number;
+  readonly video?: boolean;
 }
 
 export type StreamKind = 'live' | 'playback';

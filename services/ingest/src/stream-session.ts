@@ -107,7 +107,9 @@ export class StreamSession {
     } catch (err) {
       d.onError(err, 'segment cursor could not be read; numbering afresh (players restart the playlist)');
     }
-    this.#segments = new SegmentMarker(d.segmentTargetMs, cursor?.nextMsn ?? this.startedAt.getTime());
+    // A stream that had video continues at its next key frame: audio arriving first must not
+    // open a segment the packagers (cutting at pictures) would leave empty, a hole in the numbers.
+    this.#segments = new SegmentMarker(d.segmentTargetMs, cursor?.nextMsn ?? this.startedAt.getTime(), { audioMarks: cursor?.video !== true });
     this.#discontinuity = cursor ? cursor.discontinuity + 1 : 0;
   }
 
@@ -182,7 +184,7 @@ export class StreamSession {
     await this.#publishEvent('leave', { ...this.#joinBody, endTime: formatCallbackTime(d.now()), ...extra });
     try {
       // A clean end: the name's next connection continues the numbering from here.
-      const cursor = this.#segments ? { nextMsn: this.#segments.next, discontinuity: this.#discontinuity } : undefined;
+      const cursor = this.#segments ? { nextMsn: this.#segments.next, discontinuity: this.#discontinuity, video: this.#segments.sawVideo } : undefined;
       await d.claims.release(this.name!, d.connectionId, cursor);
     } catch (err) {
       d.onError(err, 'registry release failed (the entry expires by itself)');

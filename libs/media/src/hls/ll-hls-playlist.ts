@@ -77,6 +77,7 @@ export function renderLlHlsPlaylist(p: PlaylistState): string {
     if ((s.discontinuity ?? 0) !== discontinuity) {
       discontinuity = s.discontinuity ?? 0;
       lines.push('#EXT-X-DISCONTINUITY');
+      map = ''; // the init segment is named again after a discontinuity, as players expect
     }
     if (s.mapUri === map) return;
     map = s.mapUri;

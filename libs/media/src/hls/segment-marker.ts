@@ -69,6 +69,11 @@ export class SegmentMarker {
     return this.#lastStart === undefined || this.#due(frame.timestamp, 0) ? this.#open(frame.timestamp) : undefined;
   }
 
+  /** Whether a video frame has been seen (a continuing connection then waits for key frames). */
+  get sawVideo(): boolean {
+    return this.#sawVideo;
+  }
+
   /** The number the next segment opened will get (a cursor for the stream's next connection). */
   get next(): number {
     return this.#next;
