@@ -107,6 +107,8 @@ export class LiveStreamPool {
   async acquire(c: StreamCoordinates): Promise<LiveStream> {
     let s = this.#streams.get(c.streamPath);
     if (!s) {
+      const videoFrames = this.opts.metrics?.frames.labels('video');
+      const audioFrames = this.opts.metrics?.frames.labels('audio');
       const stream: LiveStream = { coordinates: c, packager: this.#newPackager(), connectionId: undefined, pastConnections: new Set(), lastRequestMs: Date.now(), lastFrameMs: 0, frames: 0 };
       this.#streams.set(c.streamPath, stream);
       s = stream;
@@ -116,6 +118,7 @@ export class LiveStreamPool {
         if (f.connectionId !== stream.connectionId && !this.#switchConnection(stream, f)) return;
         stream.frames++;
         stream.lastFrameMs = Date.now();
+        (f.mediaKind === 'video' ? videoFrames : audioFrames)?.inc();
         stream.packager.push({
           kind: f.mediaKind, codec: f.codec as CodecName, data: f.data, timestamp: f.timestamp, keyFrame: f.keyFrame, sequence: f.sequence,
           ...(f.segment === undefined ? {} : { segment: f.segment }),

@@ -30,6 +30,7 @@ export function createPackagerMetrics(registry: Registry) {
       labelNames: ['kind', 'outcome'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], registers: [registry],
     }),
     refused: new Counter({ name: 'jt1078_packager_requests_refused_total', help: 'Requests refused, by reason (unknown stream, warming up, too far ahead, signature …)', labelNames: ['reason'], registers: [registry] }),
+    frames: new Counter({ name: 'jt1078_packager_frames_total', help: 'Frames received from the bus for packaged streams, by media', labelNames: ['media'], registers: [registry] }),
     viewerNotices: new Counter({ name: 'jt1078_packager_viewer_notices_total', help: 'Viewer notices published for the ingest overtime rule', registers: [registry] }),
   };
 }

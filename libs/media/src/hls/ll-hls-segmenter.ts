@@ -342,15 +342,15 @@ export class LlHlsSegmenter {
       return;
     }
     const durationSec = open.parts.reduce((n, p) => n + p.durationSec, 0);
-    this.#segments.push({
-      msn: open.msn,
-      uri: `seg-${open.msn}.m4s`,
-      durationSec,
-      parts: open.parts,
-      mapUri: open.mapUri,
-      discontinuity: open.discontinuity,
-      data: concatBytes(open.parts.map((p) => p.data)),
+    // One copy of the media: the parts become views into the segment they make up.
+    const data = concatBytes(open.parts.map((p) => p.data));
+    let offset = 0;
+    const parts = open.parts.map((p) => {
+      const view = data.subarray(offset, offset + p.data.length);
+      offset += p.data.length;
+      return { ...p, data: view };
     });
+    this.#segments.push({ msn: open.msn, uri: `seg-${open.msn}.m4s`, durationSec, parts, mapUri: open.mapUri, discontinuity: open.discontinuity, data });
     this.stats.segments++;
     if (this.#window > 0) {
       while (this.#segments.length > this.#window) this.#segments.shift();

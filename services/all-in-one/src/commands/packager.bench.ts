@@ -88,7 +88,7 @@ class PartAvailabilityProbe {
           next = [last[0], last[1] + 1];
         }
         const [msn, part] = next;
-        const res = await fetch(`${this.playlistUrl}?_HLS_msn=${msn}&_HLS_part=${part}`);
+        const res = await fetch(`${this.playlistUrl}?_HLS_msn=${msn}&_HLS_part=${part}`, { signal: AbortSignal.timeout(10_000) });
         const listedAt = monotonicNs();
         const text = await res.text();
         if (res.status !== 200) throw new Error(`playlist ${res.status}`);
@@ -162,15 +162,18 @@ async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const file = benchCapturePath();
   const results: BenchResult[] = [];
   const counts = process.env['JT1078_BENCH_STREAMS']?.split(',').map(Number) ?? (ctx.quick ? [10] : [1, 100, 250, 500]);
+  // The target counts video streams; with audio, each stream's G.711A is also encoded to Opus.
+  const videoOnly = process.env['JT1078_BENCH_AUDIO'] !== '1';
+  const kind = videoOnly ? 'video' : 'video+audio';
   const seconds = ctx.quick ? 5 : 20;
   for (const n of counts) {
     const root = `benchpkg${Date.now()}`;
     const httpPort = await freePort();
     const packager = await ServiceProcess.start({
-      service: 'packager', httpPort, natsUrl, redisUrl,
+      service: 'packager', httpPort, natsUrl, redisUrl, cpuProfDir: process.env['JT1078_BENCH_CPU_PROF'],
       config: `cluster:\n  http: { addr: '127.0.0.1:${httpPort}' }\n  nats: { subject_root: ${root} }\n  hls: { part_ms: ${PART_MS}, segment_ms: ${SEGMENT_MS} }\n`,
     });
-    const publishers = await startPublishers({ natsUrl, redisUrl, root, file, segmentMs: SEGMENT_MS }, n);
+    const publishers = await startPublishers({ natsUrl, redisUrl, root, file, segmentMs: SEGMENT_MS, videoOnly }, n);
     const urls = deviceSims(FIRST_SIM, n).map((sim) => `${packager.url}/hls/live/jt1078-${sim}-1/index.m3u8`);
     const unwatch = watch(urls);
     // Every stream packaged and warm (the first request subscribes and replays the window).
@@ -194,16 +197,18 @@ async function run(ctx: BenchContext): Promise<BenchResult[]> {
     await packager.stop();
     const sent = reports.reduce((a, r) => a + r.frames, 0);
     const packaged = metrics.sum('jt1078_packager_streams');
+    const received = metrics.sum('jt1078_packager_frames_total');
     const sorted = [...probe.latenciesMs].sort((a, b) => a - b);
     const [p50, p99] = [pct(sorted, 50), pct(sorted, 99)];
-    ctx.log(`${n} streams (${packaged} packaged, ${sent} frames published, load ${load}): packager CPU ${(cpu * 100).toFixed(0)} %, RSS ${(rss / 2 ** 20).toFixed(0)} MiB; part availability p50 ${p50.toFixed(0)} ms p99 ${p99.toFixed(0)} ms over ${sorted.length} frames (${probe.errors} probe errors)`);
+    ctx.log(`${n} ${kind} streams (${packaged} packaged, ${sent} frames published, load ${load}): ${received} frames reached the packager, packager CPU ${(cpu * 100).toFixed(0)} %, RSS ${(rss / 2 ** 20).toFixed(0)} MiB; part availability p50 ${p50.toFixed(0)} ms p99 ${p99.toFixed(0)} ms over ${sorted.length} frames (${probe.errors} probe errors)`);
     results.push(
-      { name: `packager.${n}.part-availability.p50`, value: p50, unit: 'ms', note: `frame published → blocking reload listing its part, ${sorted.length} video frames; parts ${PART_MS} ms` },
-      { name: `packager.${n}.part-availability.p99`, value: p99, unit: 'ms', note: `target ≤ ${PART_MS + 100} ms` },
-      { name: `packager.${n}.cpu`, value: cpu * 100, unit: '% of a core', note: `load average ${load} (publishers, NATS and the probe share the machine)` },
-      { name: `packager.${n}.cpu-per-stream`, value: (cpu * 100) / n, unit: '% of a core' },
-      { name: `packager.${n}.rss-per-stream`, value: rss / n / 1024, unit: 'KiB', note: `process RSS ${(rss / 2 ** 20).toFixed(0)} MiB / ${n} streams (includes the runtime)` },
-      { name: `packager.${n}.streams-packaged`, value: packaged, unit: 'streams', note: `of ${n} published and watched` },
+      { name: `packager.${kind}.${n}.part-availability.p50`, value: p50, unit: 'ms', note: `frame published → blocking reload listing its part, ${sorted.length} video frames; parts ${PART_MS} ms` },
+      { name: `packager.${kind}.${n}.part-availability.p99`, value: p99, unit: 'ms', note: `target ≤ ${PART_MS + 100} ms` },
+      { name: `packager.${kind}.${n}.cpu`, value: cpu * 100, unit: '% of a core', note: `load average ${load} (publishers, NATS and the probe share the machine)` },
+      { name: `packager.${kind}.${n}.cpu-per-stream`, value: (cpu * 100) / n, unit: '% of a core' },
+      { name: `packager.${kind}.${n}.rss-per-stream`, value: rss / n / 1024, unit: 'KiB', note: `process RSS ${(rss / 2 ** 20).toFixed(0)} MiB / ${n} streams (includes the runtime)` },
+      { name: `packager.${kind}.${n}.streams-packaged`, value: packaged, unit: 'streams', note: `of ${n} published and watched` },
+      { name: `packager.${kind}.${n}.frames-received`, value: received / sent, unit: 'ratio', note: `${received} of ${sent} published frames reached the packager through NATS` },
     );
     if (latencies?.length) {
       const s = [...latencies].sort((a, b) => a - b);

@@ -22,6 +22,8 @@ export interface StreamPublisherArgs {
   readonly firstSim: string;
   readonly count: number;
   readonly segmentMs: number;
+  /** Publish the video only (the packager's video path); with audio, G.711A becomes Opus there. */
+  readonly videoOnly: boolean;
 }
 
 export interface StreamPublisherReport {
@@ -45,7 +47,7 @@ interface BenchStream {
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as StreamPublisherArgs;
-const frames = framesOf(readCapture(args.file)).filter((f) => f.codec && f.timestamp !== undefined && f.kind !== 'passthrough');
+const frames = framesOf(readCapture(args.file)).filter((f) => f.codec && f.timestamp !== undefined && (f.kind === 'video' || (f.kind === 'audio' && !args.videoOnly)));
 const loopMs = frames[frames.length - 1]!.timestamp! + 40;
 const bus = await NatsMediaBus.connect({ url: args.natsUrl, root: args.root, name: `bench-publisher-${args.firstSim}` });
 const registry = new RedisStreamRegistry(args.redisUrl, args.root);
