@@ -16,19 +16,14 @@
  * The load generator shares the machine (and its two cores) with the intercom and NATS: its own
  * CPU is reported beside the results.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { connect } from '@nats-io/transport-node';
 import { NatsMediaBus } from '@jt1078/bus';
 import type { Jt1078Packet } from '@jt1078/jt1078';
-import { cpuSeconds, percentile, rssBytes, type BenchContext, type BenchGroup, type BenchResult } from '@jt1078/runtime/bench';
+import { ServiceProcess, cpuSeconds, percentile, rssBytes, type BenchContext, type BenchGroup, type BenchResult } from '@jt1078/runtime/bench';
 import { SimulatedTalkDevice } from './simulated-talk-device.js';
 import { WebRtcTalkClient } from './webrtc-talk-client.js';
 
-const BIN = path.resolve(import.meta.dirname, '../../all-in-one/bin/jt1078.js');
 const PACKET_MS = 20;
 const PAYLOAD_BYTES = 160;
 /** Send times kept per talk and direction (a ring): a packet later than this many packets is counted lost. */
@@ -183,8 +178,7 @@ async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const udp = 16000 + Math.floor(Math.random() * 4000);
   const httpPort = 29000 + Math.floor(Math.random() * 3000);
   const base = `http://127.0.0.1:${httpPort}`;
-  const config = path.join(mkdtempSync(path.join(tmpdir(), 'intercom-bench-')), 'config.yaml');
-  writeFileSync(config, [
+  const config = [
     'jt1078:',
     '  intercom:',
     `    audio_ports: [${audio}, ${audio + maxTalks - 1}]`,
@@ -194,10 +188,8 @@ async function run(ctx: BenchContext): Promise<BenchResult[]> {
     `  http: { addr: '127.0.0.1:${httpPort}' }`,
     `  nats: { subject_root: ${root} }`,
     '  intercom: { drain_grace_second: 0 }',
-  ].join('\n'));
-  const child = spawn(process.execPath, [BIN, 'intercom', '--config', config], { env: { ...process.env, NATS_URL: url, REDIS_URL: redis, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr!.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+  ].join('\n');
+  const intercom = await ServiceProcess.start({ service: 'intercom', config, httpPort, natsUrl: url, redisUrl: redis });
   const results: BenchResult[] = [];
   const talks: Talk[] = [];
   const down = new Direction();
@@ -207,10 +199,6 @@ async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const loopDelay = monitorEventLoopDelay({ resolution: OWN_LOOP_RESOLUTION_MS });
   loopDelay.enable();
   try {
-    for (let i = 0; (await fetch(`${base}/readyz`).catch(() => undefined))?.status !== 200; i++) {
-      if (child.exitCode !== null || i > 300) throw new Error(`jt1078 intercom did not become ready: ${log}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
     /** Leases, connects a device and a browser, until `n` talks run; why it could not, if it could not. */
     const addTalks = async (n: number): Promise<string | undefined> => {
       while (talks.length < n) {
@@ -270,11 +258,11 @@ async function run(ctx: BenchContext): Promise<BenchResult[]> {
       await intercomLoopLateness(base); // prom-client restarts its lag histogram at each scrape: from here, the window's
       down.open(talks);
       up.open(talks);
-      const before = procStats(child.pid!);
+      const before = procStats(intercom.pid);
       const cpuBefore = process.cpuUsage();
       loopDelay.reset();
       await new Promise((r) => setTimeout(r, seconds * 1000));
-      const after = procStats(child.pid!);
+      const after = procStats(intercom.pid);
       const self = process.cpuUsage(cpuBefore);
       const ownLoopP99 = Math.max(0, loopDelay.percentile(99) / 1e6 - OWN_LOOP_RESOLUTION_MS);
       down.close(talks);
@@ -310,7 +298,7 @@ async function run(ctx: BenchContext): Promise<BenchResult[]> {
     loopDelay.disable();
     await Promise.all(talks.map((t) => t.client.close().catch(() => undefined)));
     for (const t of talks) t.device.destroy();
-    child.kill('SIGKILL');
+    await intercom.stop();
     // The JetStream streams the pod made under this root, on the shared server.
     const bus = await NatsMediaBus.connect({ url, root });
     await bus.deleteStreams();
