@@ -99,6 +99,8 @@ export interface PacketEncoderOptions {
   readonly firstSequence?: number;
   /** Prefix audio bodies with the HiSilicon `00 01 LL 00` header (LL = payload bytes / 2). */
   readonly hisiliconAudio?: boolean;
+  /** Set the M bit on a frame's last packet (default); some devices never set it. */
+  readonly markers?: boolean;
 }
 
 export class PacketEncoder {
@@ -106,6 +108,7 @@ export class PacketEncoder {
   readonly revision: Revision;
   readonly #maxBody: number;
   readonly #hisilicon: boolean;
+  readonly #markers: boolean;
   #sequence: number;
 
   constructor(opts: PacketEncoderOptions) {
@@ -113,6 +116,7 @@ export class PacketEncoder {
     this.revision = opts.revision ?? '2016';
     this.#maxBody = opts.maxBody ?? SPEC_MAX_BODY_BYTES;
     this.#hisilicon = opts.hisiliconAudio ?? false;
+    this.#markers = opts.markers ?? true;
     this.#sequence = (opts.firstSequence ?? 0) & 0xffff;
     if (this.#maxBody < 1 || this.#maxBody > 0xffff) throw new EncodeError(`maxBody ${this.#maxBody} out of range`);
   }
@@ -146,7 +150,7 @@ export class PacketEncoder {
       plans.push({
         frame,
         subpackage,
-        marker: i === count - 1,
+        marker: this.#markers && i === count - 1,
         body: data.subarray(i * this.#maxBody, Math.min(data.length, (i + 1) * this.#maxBody)),
       });
     }

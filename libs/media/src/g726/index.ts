@@ -330,3 +330,4 @@ export class G726Encoder {
     return out.subarray(0, o);
   }
 }
+export { G726StreamRate, g726RateOf } from './g726-stream-rate.js';

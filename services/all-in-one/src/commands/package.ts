@@ -6,8 +6,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FrameAssembler, StreamDemuxer, inspectCapture } from '@jt1078/jt1078';
+import type { AudioDecodeOptions } from '@jt1078/media/audio';
 import { MediaFramePackager } from '@jt1078/media/packaging';
-import { CaptureFileUnreadable, readCaptureFile } from './read-capture-file.js';
+import { CaptureFileUnreadable, noPacketReason, readCaptureFile } from './read-capture-file.js';
 
 export interface PackageResult {
   readonly sim: string;
@@ -18,7 +19,7 @@ export interface PackageResult {
 }
 
 /** Packages every stream of a capture; one stream goes to `outDir`, several to `outDir/<sim>-<channel>`. */
-export function packageCapture(bytes: Uint8Array, outDir: string, opts: { partMs?: number; segmentMs?: number } = {}): PackageResult[] {
+export function packageCapture(bytes: Uint8Array, outDir: string, opts: { partMs?: number; segmentMs?: number; audio?: AudioDecodeOptions } = {}): PackageResult[] {
   const report = inspectCapture(bytes);
   const packagers = new Map<string, MediaFramePackager>();
   for (const s of report.streams) {
@@ -28,6 +29,7 @@ export function packageCapture(bytes: Uint8Array, outDir: string, opts: { partMs
       windowSegments: 0,
       expectVideo: s.video !== undefined,
       expectAudio: s.audio !== undefined,
+      ...(opts.audio ? { audio: opts.audio } : {}),
     }));
   }
   const assembler = new FrameAssembler();
@@ -82,8 +84,10 @@ export async function packageCommand(argv: string[]): Promise<number> {
     return 2;
   }
   let results: PackageResult[];
+  let bytes: Uint8Array = new Uint8Array(0);
   try {
-    results = packageCapture(readCaptureFile(file), values.out, {
+    bytes = readCaptureFile(file);
+    results = packageCapture(bytes, values.out, {
       ...(values['part-ms'] ? { partMs: Number(values['part-ms']) } : {}),
       ...(values['segment-ms'] ? { segmentMs: Number(values['segment-ms']) } : {}),
     });
@@ -93,7 +97,15 @@ export async function packageCommand(argv: string[]): Promise<number> {
     process.stderr.write(`jt1078 package: ${message}\n`);
     return 2;
   }
-  if (results.length === 0) process.stderr.write(`jt1078 package: ${file} holds no audio or video stream: nothing written. \`jt1078 inspect ${file}\` shows what it holds.\n`);
+  if (results.length === 0) {
+    const report = inspectCapture(bytes);
+    if (report.packets === 0) {
+      process.stderr.write(`jt1078 package: ${noPacketReason(file, bytes.length, report.skippedBytes)} Nothing written.\n`);
+      return 1;
+    }
+    process.stderr.write(`jt1078 package: ${file} holds no audio or video stream: nothing written. \`jt1078 inspect ${file}\` shows what it holds.\n`);
+    return 1;
+  }
   for (const r of results) process.stdout.write(`${r.sim} channel ${r.channel}: ${r.segments} segments, ${r.durationSec.toFixed(3)} s → ${r.dir}/index.m3u8\n`);
   return 0;
 }
