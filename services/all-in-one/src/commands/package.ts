@@ -84,7 +84,7 @@ export async function packageCommand(argv: string[]): Promise<number> {
     return 2;
   }
   let results: PackageResult[];
-  let bytes: Uint8Array = new Uint8Array(0);
+  let bytes: Uint8Array | undefined;
   try {
     bytes = readCaptureFile(file);
     results = packageCapture(bytes, values.out, {
@@ -98,9 +98,10 @@ export async function packageCommand(argv: string[]): Promise<number> {
     return 2;
   }
   if (results.length === 0) {
-    const report = inspectCapture(bytes);
+    const read = bytes ?? new Uint8Array(0);
+    const report = inspectCapture(read);
     if (report.packets === 0) {
-      process.stderr.write(`jt1078 package: ${noPacketReason(file, bytes.length, report.skippedBytes)} Nothing written.\n`);
+      process.stderr.write(`jt1078 package: ${noPacketReason(file, read.length, report.skippedBytes)} Nothing written.\n`);
       return 1;
     }
     process.stderr.write(`jt1078 package: ${file} holds no audio or video stream: nothing written. \`jt1078 inspect ${file}\` shows what it holds.\n`);
