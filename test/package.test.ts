@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inspectCapture, readCapture } from '@jt1078/jt1078';
+import { StreamDemuxer, concatBytes, encodePacket, inspectCapture, readCapture, type Jt1078Packet } from '@jt1078/jt1078';
 import { G711_CAPTURE, H264_CAPTURE, sharedTestdataAvailable } from '../libs/jt1078/src/testdata/generate-captures.js';
 import { packageCapture } from '../services/all-in-one/src/commands/package.js';
 import type { AudioDecodeOptions } from '@jt1078/media/audio';
@@ -124,4 +124,20 @@ describe('jt1078 package, checked with ffprobe', () => {
       measured.push(`${c.name}: video ${Number(p.format.duration).toFixed(3)} s` + (c.audio ? `, audio ends ${(audioStart(playlist) + decodedAudio(playlist).seconds).toFixed(3)} s, ${decodedAudio(playlist).meanDb} dB (source ${SOURCE_DB.toFixed(1)})` : ''));
     });
   }
+});
+
+describe('jt1078 package, device timestamps of 2^53 ms and more', () => {
+  it('times the capture from their exact differences (a double would merge frames 40 ms apart)', () => {
+    const packets: Jt1078Packet[] = [];
+    const demuxer = new StreamDemuxer({ onPacket: (p) => packets.push(p) });
+    demuxer.push(readCapture(path.join(MEDIA_TESTDATA, 'h264-g711u.bin')));
+    demuxer.end();
+    const shifted = concatBytes(packets.map((p) => encodePacket({ ...p, timestamp: 2n ** 60n + BigInt(p.timestamp ?? 0) }, p.body)));
+    expect(inspectCapture(shifted).streams[0]!.video!.firstTimestamp).toBe((2n ** 60n).toString());
+    const out = path.join(work, 'huge-timestamps');
+    packageCapture(shifted, out);
+    const playlist = path.join(out, 'index.m3u8');
+    expect(Number(probe(playlist).format.duration)).toBeCloseTo(2, 1);
+    expect(Math.abs(audioStart(playlist) + decodedAudio(playlist).seconds - 2)).toBeLessThanOrEqual(0.1);
+  });
 });

@@ -14,8 +14,9 @@ export interface VideoSummary {
   height?: number;
   frames: number;
   keyFrames: number;
-  firstTimestamp: number;
-  lastTimestamp: number;
+  /** ms; a decimal string when 2^53 or more, so JSON keeps it exact. */
+  firstTimestamp: number | string;
+  lastTimestamp: number | string;
 }
 
 export interface AudioSummary {
@@ -24,8 +25,9 @@ export interface AudioSummary {
   sampleRate?: number;
   /** Frames that carried the HiSilicon 4-byte header (removed). */
   hisiliconFrames: number;
-  firstTimestamp: number;
-  lastTimestamp: number;
+  /** ms; a decimal string when 2^53 or more, so JSON keeps it exact. */
+  firstTimestamp: number | string;
+  lastTimestamp: number | string;
 }
 
 export interface StreamSummary {
@@ -83,7 +85,7 @@ export function inspectCapture(bytes: Uint8Array, opts: InspectOptions = {}): Ca
       s.packets++;
       if (packet.dataType === DataType.passthrough) s.passthroughPackets++;
       for (const frame of assembler.push(packet)) {
-        const ts = frame.timestamp ?? 0;
+        const ts = frame.exactTimestamp === undefined ? (frame.timestamp ?? 0) : frame.exactTimestamp.toString();
         if (frame.kind === 'video') {
           const v = (s.video ??= { codec: frame.codec ?? 'unknown', frames: 0, keyFrames: 0, firstTimestamp: ts, lastTimestamp: ts });
           v.frames++;

@@ -21,7 +21,8 @@ export interface PacketFields {
   readonly dataType: number;
   readonly subpackage: number;
   /** Required unless dataType is passthrough. */
-  readonly timestamp?: number | undefined;
+  /** ms; a bigint for values of 2^53 or more (written exactly). */
+  readonly timestamp?: number | bigint | undefined;
   readonly lastIFrameInterval?: number | undefined;
   readonly lastFrameInterval?: number | undefined;
 }
@@ -55,8 +56,8 @@ export function encodePacket(f: PacketFields, body: Uint8Array): Uint8Array {
   out[p++] = (f.dataType << 4) | f.subpackage;
   if (f.dataType !== DataType.passthrough) {
     const ts = f.timestamp ?? 0;
-    const hi = Math.floor(ts / 0x1_0000_0000);
-    const lo = ts >>> 0;
+    const hi = typeof ts === 'bigint' ? Number((ts >> 32n) & 0xffff_ffffn) : Math.floor(ts / 0x1_0000_0000);
+    const lo = typeof ts === 'bigint' ? Number(ts & 0xffff_ffffn) : ts >>> 0;
     out[p++] = hi >>> 24;
     out[p++] = (hi >>> 16) & 0xff;
     out[p++] = (hi >>> 8) & 0xff;
@@ -85,7 +86,8 @@ export interface EncoderFrame {
   readonly dataType: number;
   readonly payloadType: number;
   /** Milliseconds; ignored for passthrough. */
-  readonly timestamp?: number | undefined;
+  /** ms; a bigint for values of 2^53 or more (written exactly). */
+  readonly timestamp?: number | bigint | undefined;
   readonly data: Uint8Array;
   readonly lastIFrameInterval?: number | undefined;
   readonly lastFrameInterval?: number | undefined;

@@ -33,11 +33,16 @@ export function packageCapture(bytes: Uint8Array, outDir: string, opts: { partMs
     }));
   }
   const assembler = new FrameAssembler();
+  // Times from the capture's first frame, taken exactly: the packager works on differences, and
+  // a device stamping 2^53 ms or more (a bigint) would lose them in a double.
+  let origin: bigint | undefined;
   const demuxer = new StreamDemuxer({
     onPacket: (p) => {
       for (const f of assembler.push(p)) {
         if (f.kind === 'passthrough' || !f.codec || f.timestamp === undefined) continue;
-        packagers.get(`${f.sim}/${f.channel}`)?.push({ kind: f.kind, codec: f.codec, data: f.data, timestamp: f.timestamp, keyFrame: f.keyFrame });
+        const exact = f.exactTimestamp ?? BigInt(f.timestamp);
+        origin ??= exact;
+        packagers.get(`${f.sim}/${f.channel}`)?.push({ kind: f.kind, codec: f.codec, data: f.data, timestamp: Number(exact - origin), keyFrame: f.keyFrame });
       }
     },
   });
