@@ -29,4 +29,12 @@ describe('G.726 rate from the stream', () => {
     const r = new G726StreamRate(24000);
     expect([r.observe(80, 0), r.observe(80, 20)]).toEqual([24000, 24000]);
   });
+
+  it('takes frames read together (stamped 1 ms apart by arrival) as one burst', () => {
+    const r = new G726StreamRate();
+    // 20 ms frames at 24 kbit/s (60 bytes) arriving five at a time every 100 ms.
+    const stamps = Array.from({ length: 100 }, (_, i) => 100 * Math.floor(i / 5) + (i % 5));
+    const rates = stamps.map((t) => r.observe(60, t));
+    expect(rates.slice(10)).toEqual(rates.slice(10).map(() => 24000));
+  });
 });

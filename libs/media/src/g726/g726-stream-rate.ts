@@ -22,6 +22,11 @@ export function g726RateOf(bytes: number, ms: number): G726Rate {
   return RATE_OF_BITS[Math.min(5, Math.max(2, bits))]!;
 }
 
+/**
+ * Steps shorter than this are one burst, not frames apart: stamps by arrival (the live path) give
+ * frames read together 1 ms steps, and no device frame is this short.
+ */
+const MIN_STEP_MS = 5;
 /** Readings kept for the median. */
 const READINGS = 15;
 
@@ -55,7 +60,7 @@ export class G726StreamRate {
     if (this.#settled) return this.#rate!;
     if (this.#lastMs === undefined) {
       this.#rate = g726RateOf(bytes, ASSUMED_FRAME_MS);
-    } else if (timestampMs > this.#lastMs) {
+    } else if (timestampMs >= this.#lastMs + MIN_STEP_MS) {
       const step = timestampMs - this.#lastMs;
       this.#readings.push(this.#bytesAtLast / step);
       if (this.#readings.length > READINGS) this.#readings.shift();
@@ -68,7 +73,7 @@ export class G726StreamRate {
       // The device clock went back: the bytes stamped before say nothing about the next step.
       this.#bytesAtLast = 0;
     }
-    if (this.#lastMs === undefined || timestampMs !== this.#lastMs) this.#lastMs = timestampMs;
+    if (this.#lastMs === undefined || timestampMs < this.#lastMs || timestampMs >= this.#lastMs + MIN_STEP_MS) this.#lastMs = timestampMs;
     this.#bytesAtLast += bytes;
     return this.#rate!;
   }
