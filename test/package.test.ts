@@ -35,10 +35,13 @@ function decodedAudio(playlist: string): { seconds: number; meanDb: number } {
   return { seconds: pcm.length / 2 / 48000, meanDb: Number(/mean_volume: (-?[\d.]+) dB/.exec(log)?.[1] ?? Number.NEGATIVE_INFINITY) };
 }
 
-/** When the audio track starts (s), from its first packet's presentation time. */
-function audioStart(playlist: string): number {
-  const out = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'packet=pts_time', '-read_intervals', '%+#1', '-of', 'csv=p=0', playlist]).toString();
-  return Number(out.trim().split('\n')[0]);
+/** Where a track ends (s): its last packet's presentation time plus its duration, as ffprobe reads them. */
+function trackEnd(playlist: string, track: 'a' | 'v'): number {
+  const out = execFileSync('ffprobe', ['-v', 'error', '-select_streams', `${track}:0`, '-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', playlist], { maxBuffer: 16 << 20 }).toString();
+  const rows = out.trim().split('\n').map((l) => l.split(',').map(Number)).sort((x, y) => x[0]! - y[0]!);
+  const [pts, duration] = rows[rows.length - 1]!;
+  // Opus packets carry no duration here: the last one lasts as long as the step before it.
+  return pts! + (Number.isFinite(duration) ? duration! : pts! - rows[rows.length - 2]![0]!);
 }
 
 interface Case {
@@ -103,11 +106,10 @@ describe('jt1078 package, checked with ffprobe', () => {
         const decoded = decodedAudio(playlist);
         expect(Math.abs(decoded.seconds - c.audio.sourceSeconds)).toBeLessThanOrEqual(0.02 + 1e-9);
         expect(decoded.meanDb).toBeGreaterThan(-40);
-        // Audio and video end together: the audio track's decoded end (its first sample's
-        // time plus its length) within 100 ms of the video's duration (AAC carries its
-        // encoder's priming frame, 64 ms here, so it is held to its source length above).
-        const audioEnd = audioStart(playlist) + decoded.seconds;
-        if (c.audio.codec === 'opus') expect(Math.abs(audioEnd - Number(p.format.duration))).toBeLessThanOrEqual(0.1);
+        // Audio and video end together: the last audio packet's end within 100 ms of the last
+        // video frame's (AAC carries its encoder's priming frame, 64 ms here, so it is held to
+        // its source length above).
+        if (c.audio.codec === 'opus') expect(Math.abs(trackEnd(playlist, 'a') - trackEnd(playlist, 'v'))).toBeLessThanOrEqual(0.1);
         // The project-made captures carry a known tone: its level survives decoding and Opus.
         if (!c.shared && c.audio.codec === 'opus') expect(Math.abs(decoded.meanDb - SOURCE_DB)).toBeLessThanOrEqual(2);
       } else {
@@ -121,7 +123,7 @@ describe('jt1078 package, checked with ffprobe', () => {
       }
       // inspect agrees with ffprobe on the frame count.
       expect(inspectCapture(bytes).streams[0]!.video!.frames).toBe(c.video.frames);
-      measured.push(`${c.name}: video ${Number(p.format.duration).toFixed(3)} s` + (c.audio ? `, audio ends ${(audioStart(playlist) + decodedAudio(playlist).seconds).toFixed(3)} s, ${decodedAudio(playlist).meanDb} dB (source ${SOURCE_DB.toFixed(1)})` : ''));
+      measured.push(`${c.name}: video ends ${trackEnd(playlist, 'v').toFixed(3)} s` + (c.audio ? `, audio ends ${trackEnd(playlist, 'a').toFixed(3)} s, ${decodedAudio(playlist).meanDb} dB (source ${SOURCE_DB.toFixed(1)})` : ''));
     });
   }
 });
@@ -138,6 +140,6 @@ describe('jt1078 package, device timestamps of 2^53 ms and more', () => {
     packageCapture(shifted, out);
     const playlist = path.join(out, 'index.m3u8');
     expect(Number(probe(playlist).format.duration)).toBeCloseTo(2, 1);
-    expect(Math.abs(audioStart(playlist) + decodedAudio(playlist).seconds - 2)).toBeLessThanOrEqual(0.1);
+    expect(Math.abs(trackEnd(playlist, 'a') - trackEnd(playlist, 'v'))).toBeLessThanOrEqual(0.1);
   });
 });
