@@ -12,8 +12,9 @@ export interface DeviceAudioOptions {
 }
 
 export function audioOptionsFor(audio: AudioConfig, sim: string): DeviceAudioOptions {
-  // A SIM may be configured with or without its leading zeros.
-  const own = audio.devices[sim] ?? audio.devices[sim.replace(/^0+(?=\d)/, '')] ?? {};
+  // A SIM may be configured with or without its leading zeros (BCD pads them: table 19).
+  const bare = (s: string) => s.replace(/^0+(?=\d)/, '');
+  const own = audio.devices[sim] ?? Object.entries(audio.devices).find(([k]) => bare(k) === bare(sim))?.[1] ?? {};
   const rate = own.g726_rate ?? audio.g726_rate;
   return {
     adpcmByteOrder: own.adpcm_byte_order ?? audio.adpcm_byte_order,
