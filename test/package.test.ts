@@ -51,7 +51,7 @@ interface Case {
   readonly video: { codec: string; width: number; height: number; frames: number };
   /** Expected duration (s), from the JT1078 timestamps: last minus first plus one frame. */
   readonly duration: number;
-  readonly audio?: { codec: string; sourceSeconds: number };
+  readonly audio?: { codec: string; sourceSeconds: number; bitRate?: number };
   /** How to read the audio where the stream does not say (as `jt1078.audio` would configure). */
   readonly options?: AudioDecodeOptions;
 }
@@ -74,7 +74,7 @@ const CASES: Case[] = [
     (['aal2', 'rfc3551'] as const).map((packing): Case => ({
       name: `H.264 + G.726 ${kbit} kbit/s, ${packing} packing`,
       file: path.join(MEDIA_TESTDATA, `h264-g726-${kbit}-${packing}.bin`),
-      video: VIDEO_320, duration: 2, audio: { codec: 'opus', sourceSeconds: 2 },
+      video: VIDEO_320, duration: 2, audio: { codec: 'opus', sourceSeconds: 2, bitRate: kbit * 1000 },
       // The rate is read from the stream; RFC 3551 packing is the one a device would be configured for.
       ...(packing === 'rfc3551' ? { options: { g726Packing: 'le' } } : {}),
     })),
@@ -123,6 +123,8 @@ describe('jt1078 package, checked with ffprobe', () => {
       }
       // inspect agrees with ffprobe on the frame count.
       expect(inspectCapture(bytes).streams[0]!.video!.frames).toBe(c.video.frames);
+      // G.726: inspect names the rate the stream shows.
+      if (c.audio?.bitRate) expect(inspectCapture(bytes).streams[0]!.audio!.bitRate).toBe(c.audio.bitRate);
       measured.push(`${c.name}: video ends ${trackEnd(playlist, 'v').toFixed(3)} s` + (c.audio ? `, audio ends ${trackEnd(playlist, 'a').toFixed(3)} s, ${decodedAudio(playlist).meanDb} dB (source ${SOURCE_DB.toFixed(1)})` : ''));
     });
   }
