@@ -45,6 +45,23 @@ describe('CSV captures through the CLI', () => {
     expect(existsSync(path.join(out, 'index.m3u8'))).toBe(true);
   });
 
+  it('package takes jt1078.audio from --config: RFC 3551 G.726 decodes to the source level only so', () => {
+    const capture = path.join(ROOT, 'testdata/media/h264-g726-40-rfc3551.bin');
+    const config = path.join(dir, 'audio.yaml');
+    writeFileSync(config, 'jt1078:\n  audio:\n    devices:\n      "13900000131": { g726_packing: lsb }\n');
+    const level = (out: string) => {
+      const log = spawnSync('ffmpeg', ['-i', path.join(out, 'index.m3u8'), '-map', '0:a', '-af', 'volumedetect', '-f', 'null', '-'], { encoding: 'utf8' }).stderr;
+      return Number(/mean_volume: (-?[\d.]+) dB/.exec(log)![1]);
+    };
+    const source = 20 * Math.log10(6000 / Math.SQRT2 / 32768);
+    const configured = jt1078(['package', capture, '--out', path.join(dir, 'rfc3551'), '--config', config]);
+    expect(configured.status).toBe(0);
+    expect(Math.abs(level(path.join(dir, 'rfc3551')) - source)).toBeLessThanOrEqual(2);
+    // Read MSB first (the default), the same bytes are not the tone at its level.
+    expect(jt1078(['package', capture, '--out', path.join(dir, 'msb')]).status).toBe(0);
+    expect(Math.abs(level(path.join(dir, 'msb')) - source)).toBeGreaterThan(2);
+  });
+
   it('simulate reads it and sends the packets', async () => {
     let received = 0;
     const server = createServer((s) => s.on('data', (d: Buffer) => (received += d.length)));
