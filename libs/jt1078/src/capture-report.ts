@@ -3,6 +3,7 @@
  * bytes, per SIM/channel the video and audio it carries, and every fault with its offset.
  */
 import type { CodecName } from '@jt1078/media';
+import { G726StreamRate } from '@jt1078/media/g726';
 import { FrameAssembler } from './frame-assembler.js';
 import { DataType } from './packet.js';
 import { StreamDemuxer } from './stream-demuxer.js';
@@ -14,8 +15,9 @@ export interface VideoSummary {
   height?: number;
   frames: number;
   keyFrames: number;
-  firstTimestamp: number;
-  lastTimestamp: number;
+  /** ms; a decimal string when 2^53 or more, so JSON keeps it exact. */
+  firstTimestamp: number | string;
+  lastTimestamp: number | string;
 }
 
 export interface AudioSummary {
@@ -24,8 +26,11 @@ export interface AudioSummary {
   sampleRate?: number;
   /** Frames that carried the HiSilicon 4-byte header (removed). */
   hisiliconFrames: number;
-  firstTimestamp: number;
-  lastTimestamp: number;
+  /** G.726: the rate its frames show (bit/s), as the packager reads it. */
+  bitRate?: number;
+  /** ms; a decimal string when 2^53 or more, so JSON keeps it exact. */
+  firstTimestamp: number | string;
+  lastTimestamp: number | string;
 }
 
 export interface StreamSummary {
@@ -63,6 +68,7 @@ const MAX_LISTED_FAULTS = 1000;
 export function inspectCapture(bytes: Uint8Array, opts: InspectOptions = {}): CaptureReport {
   const faults: CaptureReport['faults'] = [];
   const streams = new Map<string, StreamSummary>();
+  const g726Rates = new Map<string, G726StreamRate>();
   const record = (f: StreamFault) => {
     if (faults.length < MAX_LISTED_FAULTS) faults.push({ ...f });
   };
@@ -83,7 +89,7 @@ export function inspectCapture(bytes: Uint8Array, opts: InspectOptions = {}): Ca
       s.packets++;
       if (packet.dataType === DataType.passthrough) s.passthroughPackets++;
       for (const frame of assembler.push(packet)) {
-        const ts = frame.timestamp ?? 0;
+        const ts = frame.exactTimestamp === undefined ? (frame.timestamp ?? 0) : frame.exactTimestamp.toString();
         if (frame.kind === 'video') {
           const v = (s.video ??= { codec: frame.codec ?? 'unknown', frames: 0, keyFrames: 0, firstTimestamp: ts, lastTimestamp: ts });
           v.frames++;
@@ -102,6 +108,11 @@ export function inspectCapture(bytes: Uint8Array, opts: InspectOptions = {}): Ca
           a.frames++;
           a.lastTimestamp = ts;
           if (frame.hisilicon) a.hisiliconFrames++;
+          if (codec === 'g726') {
+            const key = `${frame.sim}/${frame.channel}`;
+            if (!g726Rates.has(key)) g726Rates.set(key, new G726StreamRate());
+            a.bitRate = g726Rates.get(key)!.observe(frame.data.length, frame.timestamp ?? 0);
+          }
           const rate = codec === 'unknown' ? undefined : FIXED_SAMPLE_RATES[codec] ?? (codec === 'aac' ? aacSampleRate(frame.data) : undefined);
           if (rate !== undefined) a.sampleRate = rate;
         }
@@ -146,7 +157,7 @@ export function formatCaptureReport(r: CaptureReport, source: string): string {
     }
     if (s.audio) {
       const a = s.audio;
-      lines.push(`    audio ${a.codec}${a.sampleRate ? ` ${a.sampleRate} Hz` : ''}: ${a.frames} frames${a.hisiliconFrames ? ` (${a.hisiliconFrames} with HiSilicon header)` : ''}`);
+      lines.push(`    audio ${a.codec}${a.sampleRate ? ` ${a.sampleRate} Hz` : ''}${a.bitRate ? ` ${a.bitRate / 1000} kbit/s` : ''}: ${a.frames} frames${a.hisiliconFrames ? ` (${a.hisiliconFrames} with HiSilicon header)` : ''}`);
     }
   }
   for (const f of r.faults.slice(0, 20)) lines.push(`  fault at ${f.offset}: ${f.kind} — ${f.detail}`);

@@ -43,6 +43,8 @@ export class AssembledFrame {
     readonly offset: number,
     /** The device put a HiSilicon header before this audio frame (removed from `data`). */
     readonly hisilicon: boolean,
+    /** The timestamp exactly when it is 2^53 ms or more (see Jt1078Packet.exactTimestamp). */
+    readonly exactTimestamp: bigint | undefined = undefined,
   ) {}
 }
 
@@ -259,7 +261,7 @@ export class FrameAssembler {
       this.stats.passthroughFrames++;
     }
     this.stats.frames++;
-    return new AssembledFrame(first.sim, first.channel, kind, kind === 'passthrough' ? undefined : codec, first.payloadType, dt, keyFrame, first.timestamp, data, first.sequence, packets, first.offset, hisilicon);
+    return new AssembledFrame(first.sim, first.channel, kind, kind === 'passthrough' ? undefined : codec, first.payloadType, dt, keyFrame, first.timestamp, data, first.sequence, packets, first.offset, hisilicon, first.exactTimestamp);
   }
 }
 

@@ -21,7 +21,8 @@ export interface PacketFields {
   readonly dataType: number;
   readonly subpackage: number;
   /** Required unless dataType is passthrough. */
-  readonly timestamp?: number | undefined;
+  /** ms; a bigint for values of 2^53 or more (written exactly). */
+  readonly timestamp?: number | bigint | undefined;
   readonly lastIFrameInterval?: number | undefined;
   readonly lastFrameInterval?: number | undefined;
 }
@@ -55,8 +56,8 @@ export function encodePacket(f: PacketFields, body: Uint8Array): Uint8Array {
   out[p++] = (f.dataType << 4) | f.subpackage;
   if (f.dataType !== DataType.passthrough) {
     const ts = f.timestamp ?? 0;
-    const hi = Math.floor(ts / 0x1_0000_0000);
-    const lo = ts >>> 0;
+    const hi = typeof ts === 'bigint' ? Number((ts >> 32n) & 0xffff_ffffn) : Math.floor(ts / 0x1_0000_0000);
+    const lo = typeof ts === 'bigint' ? Number(ts & 0xffff_ffffn) : ts >>> 0;
     out[p++] = hi >>> 24;
     out[p++] = (hi >>> 16) & 0xff;
     out[p++] = (hi >>> 8) & 0xff;
@@ -85,7 +86,8 @@ export interface EncoderFrame {
   readonly dataType: number;
   readonly payloadType: number;
   /** Milliseconds; ignored for passthrough. */
-  readonly timestamp?: number | undefined;
+  /** ms; a bigint for values of 2^53 or more (written exactly). */
+  readonly timestamp?: number | bigint | undefined;
   readonly data: Uint8Array;
   readonly lastIFrameInterval?: number | undefined;
   readonly lastFrameInterval?: number | undefined;
@@ -99,6 +101,8 @@ export interface PacketEncoderOptions {
   readonly firstSequence?: number;
   /** Prefix audio bodies with the HiSilicon `00 01 LL 00` header (LL = payload bytes / 2). */
   readonly hisiliconAudio?: boolean;
+  /** Set the M bit on a frame's last packet (default); some devices never set it. */
+  readonly markers?: boolean;
 }
 
 export class PacketEncoder {
@@ -106,6 +110,7 @@ export class PacketEncoder {
   readonly revision: Revision;
   readonly #maxBody: number;
   readonly #hisilicon: boolean;
+  readonly #markers: boolean;
   #sequence: number;
 
   constructor(opts: PacketEncoderOptions) {
@@ -113,6 +118,7 @@ export class PacketEncoder {
     this.revision = opts.revision ?? '2016';
     this.#maxBody = opts.maxBody ?? SPEC_MAX_BODY_BYTES;
     this.#hisilicon = opts.hisiliconAudio ?? false;
+    this.#markers = opts.markers ?? true;
     this.#sequence = (opts.firstSequence ?? 0) & 0xffff;
     if (this.#maxBody < 1 || this.#maxBody > 0xffff) throw new EncodeError(`maxBody ${this.#maxBody} out of range`);
   }
@@ -146,7 +152,7 @@ export class PacketEncoder {
       plans.push({
         frame,
         subpackage,
-        marker: i === count - 1,
+        marker: this.#markers && i === count - 1,
         body: data.subarray(i * this.#maxBody, Math.min(data.length, (i + 1) * this.#maxBody)),
       });
     }

@@ -89,6 +89,11 @@ export class Jt1078Packet {
     readonly body: Uint8Array,
     /** Offset of the packet's first byte in the connection's byte stream. */
     readonly offset: number,
+    /**
+     * The u64 timestamp exactly, when it is 2^53 ms or more (`timestamp` is then only its
+     * nearest double); undefined below, where `timestamp` is exact.
+     */
+    readonly exactTimestamp: bigint | undefined = undefined,
   ) {}
 
   get codec(): CodecName | undefined {

@@ -160,11 +160,12 @@ export class StreamDemuxer {
     }
     const m = b[p + 5]!;
     const t = p + this.#dataTypeOffset + 1;
-    // u64 milliseconds; 2^53 ms is 285,000 years, so a double holds any real value exactly.
-    const timestamp = dt === DataType.passthrough
-      ? undefined
-      : (((b[t]! << 24) | (b[t + 1]! << 16) | (b[t + 2]! << 8) | b[t + 3]!) >>> 0) * 0x1_0000_0000 +
-        (((b[t + 4]! << 24) | (b[t + 5]! << 16) | (b[t + 6]! << 8) | b[t + 7]!) >>> 0);
+    // u64 milliseconds: a double holds any value below 2^53 exactly (285,000 years); a device
+    // that sends more (garbage in the high bytes, or a clock in µs) keeps it exactly as a bigint.
+    const hi = dt === DataType.passthrough ? 0 : ((b[t]! << 24) | (b[t + 1]! << 16) | (b[t + 2]! << 8) | b[t + 3]!) >>> 0;
+    const lo = dt === DataType.passthrough ? 0 : ((b[t + 4]! << 24) | (b[t + 5]! << 16) | (b[t + 6]! << 8) | b[t + 7]!) >>> 0;
+    const timestamp = dt === DataType.passthrough ? undefined : hi * 0x1_0000_0000 + lo;
+    const exactTimestamp = hi >= 0x20_0000 ? (BigInt(hi) << 32n) | BigInt(lo) : undefined;
     const video = dt <= DataType.B;
     this.#readSim(b, p + 8);
     // The packet is made here, its body attached once its bytes are known (a view, or a buffer
@@ -184,6 +185,7 @@ export class StreamDemuxer {
       video ? (b[t + 10]! << 8) | b[t + 11]! : undefined,
       EMPTY,
       offset,
+      exactTimestamp,
     );
     if (KNOWN_PAYLOAD_TYPE[m & 0x7f] === 0 && dt !== DataType.passthrough) {
       this.#fault(FaultKind.unknownPayloadType, offset, `payload type ${m & 0x7f} is not in JT/T 1078 table 12`);
@@ -358,7 +360,10 @@ export class StreamDemuxer {
     const buf = this.#detect.subarray(0, this.#detectLength);
     let p = findMagic(buf, 0);
     while (p >= 0 && p + 4 <= buf.length) {
-      const verdict = detectAt(buf, p, ended);
+      let verdict = detectAt(buf, p, ended, true);
+      // A device may label a packet with a payload type its data type contradicts: when no
+      // reading fits both, the one reading that lands on the next packet (or the end) decides.
+      if (verdict === 'none') verdict = detectAt(buf, p, ended, false);
       if (verdict === 'wait') break;
       if (verdict !== 'none') {
         this.#setRevision(verdict);
@@ -411,9 +416,12 @@ function payloadTypeFits(pt: number, dataType: number): boolean {
 /**
  * Which revision's reading of the packet at `p` lands on the next magic (JT/T 1078 does not
  * signal it): '2016' | '2019', 'wait' for more bytes, or 'none' when neither can be a packet.
+ * `fitting`: readings whose payload type contradicts their data type are ruled out; without
+ * it, a revision is named only when exactly one reading lands.
  */
-function detectAt(buf: Uint8Array, p: number, ended: boolean): Revision | 'wait' | 'none' {
+function detectAt(buf: Uint8Array, p: number, ended: boolean, fitting: boolean): Revision | 'wait' | 'none' {
   let waiting = false;
+  const landing: Revision[] = [];
   for (const rev of ['2016', '2019'] as const) {
     const dto = rev === '2019' ? 19 : 15;
     if (p + dto >= buf.length) {
@@ -423,7 +431,7 @@ function detectAt(buf: Uint8Array, p: number, ended: boolean): Revision | 'wait'
     const dt = buf[p + dto]! >> 4;
     const sp = buf[p + dto]! & 0x0f;
     if (buf[p + 4]! >> 6 !== 2 || dt > DataType.passthrough || sp > 3) continue;
-    if (!payloadTypeFits(buf[p + 5]! & 0x7f, dt)) continue;
+    if (fitting && !payloadTypeFits(buf[p + 5]! & 0x7f, dt)) continue;
     const hl = headerLength(rev, dt);
     if (p + hl > buf.length) {
       waiting = true;
@@ -433,12 +441,14 @@ function detectAt(buf: Uint8Array, p: number, ended: boolean): Revision | 'wait'
     if (bodyLength > MAX_BODY_BYTES) continue;
     const next = p + hl + bodyLength;
     if (next + 4 <= buf.length) {
-      if (buf[next] === 0x30 && buf[next + 1] === 0x31 && buf[next + 2] === 0x63 && buf[next + 3] === 0x64) return rev;
+      if (buf[next] === 0x30 && buf[next + 1] === 0x31 && buf[next + 2] === 0x63 && buf[next + 3] === 0x64) landing.push(rev);
     } else if (ended && next === buf.length) {
-      return rev;
+      landing.push(rev);
     } else if (!ended) {
       waiting = true;
     }
+    if (fitting && landing.length > 0) return landing[0]!;
   }
+  if (!fitting && landing.length === 1 && !waiting) return landing[0]!;
   return waiting && !ended ? 'wait' : 'none';
 }

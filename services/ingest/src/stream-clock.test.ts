@@ -15,4 +15,11 @@ describe('StreamClock', () => {
     expect([5000, 5040, 5040, 5000, 5120].map((ts) => clock.stamp('video', ts, 0))).toEqual([0, 40, 41, 42, 120]);
     expect(clock.corrections).toBe(2);
   });
+
+  it('takes playback stamps of 2^53 ms and more exactly (bigints), where doubles would merge them', () => {
+    const clock = new StreamClock('device', 0);
+    const base = 2n ** 60n;
+    expect([base, base + 40n, base + 80n].map((ts) => clock.stamp('video', ts, 0))).toEqual([0, 40, 80]);
+    expect(clock.corrections).toBe(0);
+  });
 });

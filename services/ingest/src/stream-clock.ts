@@ -7,7 +7,7 @@
 export type ClockSource = 'arrival' | 'device';
 
 export class StreamClock {
-  #deviceOrigin: number | undefined;
+  #deviceOrigin: number | bigint | undefined;
   readonly #last = { video: -1, audio: -1 };
   /** Times a device timestamp stalled or stepped back and was moved forward. */
   corrections = 0;
@@ -18,12 +18,15 @@ export class StreamClock {
     private readonly originMs: number,
   ) {}
 
-  /** ms since the stream started, for a frame of `kind` that arrived at `nowMs` (monotonic). */
-  stamp(kind: 'video' | 'audio', deviceTimestamp: number | undefined, nowMs: number): number {
+  /**
+   * ms since the stream started, for a frame of `kind` that arrived at `nowMs` (monotonic). A
+   * device timestamp of 2^53 ms or more comes as a bigint, and the difference is taken exactly.
+   */
+  stamp(kind: 'video' | 'audio', deviceTimestamp: number | bigint | undefined, nowMs: number): number {
     let t: number;
     if (this.source === 'device' && deviceTimestamp !== undefined) {
-      this.#deviceOrigin ??= deviceTimestamp;
-      t = deviceTimestamp - this.#deviceOrigin;
+      const origin = (this.#deviceOrigin ??= deviceTimestamp);
+      t = typeof deviceTimestamp === 'number' && typeof origin === 'number' ? deviceTimestamp - origin : Number(BigInt(deviceTimestamp) - BigInt(origin));
     } else {
       t = Math.round(nowMs - this.originMs);
     }

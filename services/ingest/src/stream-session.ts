@@ -153,7 +153,7 @@ export class StreamSession {
       d.onDrop(dropped, frame);
       return;
     }
-    const timestamp = this.#clock.stamp(mediaKind, frame.timestamp, d.monotonicMs());
+    const timestamp = this.#clock.stamp(mediaKind, frame.exactTimestamp ?? frame.timestamp, d.monotonicMs());
     const segment = this.#segments!.mark({ mediaKind, keyFrame: frame.keyFrame, timestamp });
     const out: IngestFrame = {
       streamKind: d.kind,

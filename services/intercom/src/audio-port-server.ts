@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
+import type { AudioDecodeOptions } from '@jt1078/media/audio';
 import { ErrorDigest, type Logger } from '@jt1078/runtime/logger';
 import { StaleLease, type PortLease, type PortLeaseStore } from '@jt1078/store';
 import type { AudioPortMap } from './audio-port-map.js';
@@ -40,6 +41,8 @@ export interface AudioPortServerDeps {
   readonly overtimeMs: number;
   readonly metrics: IntercomMetrics;
   readonly log: Logger;
+  /** How a device's audio is read, per SIM (`jt1078.audio`); its talk goes down the same way. */
+  readonly audioOptions?: (sim: string) => AudioDecodeOptions;
 }
 
 export interface TalkInfo {
@@ -158,6 +161,7 @@ export class AudioPortServer {
       digest: this.#digest,
       log: d.log,
       onClosed: (c) => this.#closed(c),
+      ...(d.audioOptions ? { audio: d.audioOptions(lease.sim) } : {}),
     });
     this.#talks.add(talk);
     d.metrics.talks.inc();

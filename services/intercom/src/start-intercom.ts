@@ -5,7 +5,7 @@
  * it only through the bus (talk.down, media.talk); its routes go on the same router, through
  * `extraRoutes` or by the caller.
  */
-import type { Config } from '@jt1078/runtime/config';
+import { audioOptionsFor, type Config } from '@jt1078/runtime/config';
 import type { HttpRouter } from '@jt1078/runtime/http';
 import type { Logger } from '@jt1078/runtime/logger';
 import type { Registry } from '@jt1078/runtime/metrics';
@@ -71,6 +71,7 @@ export async function startIntercom(opts: StartIntercomOptions): Promise<Running
     overtimeMs: intercom.overtime_second * 1000,
     metrics,
     log,
+    audioOptions: (sim) => audioOptionsFor(config.jt1078.audio, sim),
   });
   await server.listen();
   const configured = intercom.jt1078webrtc.ip;

@@ -4,7 +4,7 @@
  * (startIntercom: audio ports, lease API) and the WebRTC routes on the same router.
  */
 import type { MediaBus } from '@jt1078/bus';
-import type { Config } from '@jt1078/runtime/config';
+import { audioOptionsFor, type Config } from '@jt1078/runtime/config';
 import type { HttpRouter } from '@jt1078/runtime/http';
 import type { Logger } from '@jt1078/runtime/logger';
 import type { Registry } from '@jt1078/runtime/metrics';
@@ -37,6 +37,7 @@ export async function startTalkService(deps: TalkServiceDeps) {
       webrtc = addWebRtcRoutes(r, {
         config: { ...own, jt1078webrtc: { ...own.jt1078webrtc, ip: publicIp ?? '' } }, bus: deps.bus, registry: deps.metricsRegistry, log,
         maxSessions: webrtcKeys.webrtc_max_sessions,
+        audioOptions: (sim) => audioOptionsFor(config.jt1078.audio, sim),
         ...(webrtcKeys.webrtc_udp_ports.length === 2 ? { udpPorts: webrtcKeys.webrtc_udp_ports as [number, number] } : {}),
       });
     },

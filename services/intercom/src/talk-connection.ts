@@ -17,8 +17,10 @@ import type { StreamFault } from '@jt1078/jt1078';
 import type { ErrorDigest, Logger } from '@jt1078/runtime/logger';
 import { formatCallbackTime, formatSeconds } from '@jt1078/runtime/time';
 import { StaleLease, type PortLease, type PortLeaseStore } from '@jt1078/store';
+import type { AudioDecodeOptions } from '@jt1078/media/audio';
 import { DeviceWriteQueue } from './device-write-queue.js';
 import type { IntercomMetrics } from './intercom-metrics.js';
+import { TalkDownCodec } from './talk-down-codec.js';
 import { talkEventId } from './talk-event-id.js';
 import { TalkPacketizer } from './talk-packetizer.js';
 import { TalkUplink } from './talk-uplink.js';
@@ -50,6 +52,8 @@ export interface TalkConnectionDeps {
   readonly digest: ErrorDigest;
   readonly log: Logger;
   readonly onClosed: (connection: TalkConnection, end: TalkEnd) => void;
+  /** How this device's audio is read (`jt1078.audio`); talk goes down the same way. */
+  readonly audio?: AudioDecodeOptions;
 }
 
 /** `::ffff:1.2.3.4` (IPv4 on a dual-stack socket) is shown as `1.2.3.4`, as m7s-jt1078 shows it. */
@@ -64,6 +68,7 @@ export class TalkConnection {
   readonly #startedMs = performance.now();
   readonly #uplink: TalkUplink;
   readonly #packetizer: TalkPacketizer;
+  readonly #downCodec: TalkDownCodec;
   readonly #queue: DeviceWriteQueue;
   readonly #joinBody: Record<string, unknown>;
   #joinSettled: () => void = () => {};
@@ -97,6 +102,7 @@ export class TalkConnection {
     const bytesDown = metrics.bytes.labels('down');
     const target = { sim: lease.sim, channel: lease.channel };
     this.#packetizer = new TalkPacketizer(target);
+    this.#downCodec = new TalkDownCodec(deps.audio);
     this.#queue = new DeviceWriteQueue({
       write: (packet) => {
         packetsDown.inc();
@@ -115,6 +121,7 @@ export class TalkConnection {
         this.#framesUp.inc();
       },
       onFault: (f) => this.#fault(f),
+      onDeviceAudio: (frame) => this.#downCodec.deviceSent(frame),
       onDrop: (reason, frame) => this.#drop('up', reason, { codec: frame.codec, payloadType: frame.payloadType, dataType: frame.dataType }),
       onMismatch: (found) =>
         deps.digest.report(`mismatch:${deps.connectionId}`, 'device audio names another SIM/channel than its lease: published under the lease', {
@@ -184,7 +191,7 @@ export class TalkConnection {
 
   #talk(audio: TalkAudio): void {
     if (this.#closing) return;
-    const out = this.#packetizer.packetize(audio, performance.now() - this.#startedMs);
+    const out = this.#packetizer.packetize(this.#downCodec.convert(audio), performance.now() - this.#startedMs);
     if (typeof out === 'string') return this.#drop('down', out, { codec: audio.codec, session: audio.sessionId });
     for (const packet of out) {
       const dropped = this.#queue.push(packet);

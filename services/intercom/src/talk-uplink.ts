@@ -32,6 +32,8 @@ export interface TalkUplinkOptions {
   readonly onDrop: (reason: UplinkDropReason, frame: AssembledFrame) => void;
   /** The first packet naming a SIM or channel other than the lease's (once per connection). */
   readonly onMismatch?: (found: { readonly sim: string; readonly channel: number }) => void;
+  /** Every audio frame as the device sent it (its codec and own timestamp), before it is published. */
+  readonly onDeviceAudio?: (frame: AssembledFrame) => void;
 }
 
 /** `013800138000` and `13800138000` are one SIM: BCD pads with zeros (table 19). */
@@ -92,6 +94,7 @@ export class TalkUplink {
     }
     if (frame.kind !== 'audio') return o.onDrop(UplinkDropReason.notAudio, frame);
     if (frame.codec === undefined) return o.onDrop(UplinkDropReason.unknownCodec, frame);
+    o.onDeviceAudio?.(frame);
     const timestamp = Math.max(Math.round(this.#nowMs), this.#lastTimestamp + 1);
     this.#lastTimestamp = timestamp;
     o.onFrame({

@@ -12,6 +12,7 @@
 import { isIP } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { FrameBus, TalkBus } from '@jt1078/bus';
+import type { AudioDecodeOptions } from '@jt1078/media/audio';
 import { ErrorDigest, type Logger } from '@jt1078/runtime/logger';
 import type { Registry } from '@jt1078/runtime/metrics';
 import { AdvertisedAddressInvalid } from './webrtc-answer-sdp.js';
@@ -37,6 +38,8 @@ export interface WebRtcIntercomOptions {
   readonly disconnectGraceMs?: number;
   /** Added to the interfaces' addresses for candidates (default loopback: browsers and peers on this machine). */
   readonly extraHostAddresses?: readonly string[];
+  /** How a device's audio is read, per SIM (`jt1078.audio`). */
+  readonly audioOptions?: (sim: string) => AudioDecodeOptions;
 }
 
 export class TalkSessionNotFound extends Error {
@@ -129,6 +132,7 @@ export class WebRtcIntercom {
         digest: this.#digest,
         peer: this.peer,
         gatherSerially: (work) => this.#gatherSerially(work),
+        ...(this.opts.audioOptions ? { audioOptions: this.opts.audioOptions } : {}),
         onEnd: (s) => {
           if (this.#sessions.delete(s.id)) this.metrics.sessions.set(this.#sessions.size);
         },

@@ -14,6 +14,7 @@
  * shutdown; end() is idempotent.
  */
 import type { FrameBus, FrameEnvelope, Unsubscribe } from '@jt1078/bus';
+import type { AudioDecodeOptions } from '@jt1078/media/audio';
 import type { ErrorDigest, Logger } from '@jt1078/runtime/logger';
 import { RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket, useSdesMid, type RTCRtpTransceiver } from 'werift';
 import { advertiseAddress } from './webrtc-answer-sdp.js';
@@ -54,6 +55,8 @@ export interface TalkSessionDeps {
   /** Runs candidate gathering one session at a time (werift probes, then binds, a free port: two at once can pick the same one). */
   readonly gatherSerially: <T>(work: () => Promise<T>) => Promise<T>;
   readonly onEnd: (session: WebRtcTalkSession, outcome: SessionOutcome) => void;
+  /** How a device's audio is read, per SIM (`jt1078.audio`). */
+  readonly audioOptions?: (sim: string) => AudioDecodeOptions;
 }
 
 export interface TalkSessionSummary {
@@ -130,7 +133,7 @@ export class WebRtcTalkSession {
       packetsOut: rtpPackets.labels({ direction: 'out' }), bytesOut: rtpBytes.labels({ direction: 'out' }),
     };
     this.#codecs = answerCodecs(request.codec);
-    this.#uplink = new UplinkPacketizer(this.#codecs, Math.floor(Math.random() * 0x1_0000_0000));
+    this.#uplink = new UplinkPacketizer(this.#codecs, Math.floor(Math.random() * 0x1_0000_0000), deps.audioOptions?.(request.group[0]!.sim));
     const { peer } = deps;
     this.#pc = new RTCPeerConnection({
       iceServers: [],

@@ -36,9 +36,14 @@ describe('UplinkPacketizer', () => {
     const block = new Dvi4Encoder().encode(pcm);
     const adpcm = packets(new UplinkPacketizer([PCMA]).push({ codec: 'adpcm', data: block, timestamp: 0 }));
     expect(adpcm[0]!.payload).toEqual(encodeAlaw(decodeDvi4(block)));
-    // 32 kbit/s G.726: 80 bytes are 20 ms.
-    const g726 = packets(new UplinkPacketizer([PCMU]).push({ codec: 'g726', data: new Uint8Array(80).fill(0x55), timestamp: 0 }));
-    expect(g726.map((q) => [q.codec.rtpName, q.payload.length])).toEqual([['PCMU', 160]]);
+    // G.726's rate comes from the stream: a first frame is taken as 40 ms (80 bytes: 16 kbit/s),
+    // the next ones by their spacing (80 bytes in 20 ms: 32 kbit/s, 160 samples).
+    const g726 = new UplinkPacketizer([PCMU]);
+    const frames = [0, 20, 40].map((timestamp) => packets(g726.push({ codec: 'g726', data: new Uint8Array(80).fill(0x55), timestamp })));
+    expect(frames.map((f) => f.map((q) => [q.codec.rtpName, q.payload.length]))).toEqual([[['PCMU', 160], ['PCMU', 160]], [['PCMU', 160]], [['PCMU', 160]]]);
+    // Pinned (jt1078.audio.g726_rate), the first frame is 20 ms too.
+    const pinned = packets(new UplinkPacketizer([PCMU], 0, { g726Rate: 32000 }).push({ codec: 'g726', data: new Uint8Array(80).fill(0x55), timestamp: 0 }));
+    expect(pinned.map((q) => q.payload.length)).toEqual([160]);
   });
 
   it('on a G.722 talk passes G.722 through and sends other audio as PCMA when the answer has it', () => {

@@ -14,10 +14,9 @@
  * 80 ms frames become two or four packets. RTP time is a sample clock: it advances by what was
  * sent, and jumps forward with the device's own timestamps when the device paused, with the marker bit set on the packet after the pause (RFC 3551 §4.1).
  */
-import { decodeDvi4 } from '@jt1078/media/adpcm';
-import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw } from '@jt1078/media/g711';
-import { G726Decoder } from '@jt1078/media/g726';
-import { RTP_CLOCK_RATE, TALK_CODECS, type TalkCodec } from './webrtc-talk-codec.js';
+import { NarrowbandDecoder, isNarrowband, type AudioDecodeOptions } from '@jt1078/media/audio';
+import { encodeAlaw, encodeUlaw } from '@jt1078/media/g711';
+import { RTP_CLOCK_RATE, type TalkCodec } from './webrtc-talk-codec.js';
 
 export const UplinkDrop = {
   /** A codec that cannot become one the answer negotiated (G.722 to G.711, AAC, MP3 …). */
@@ -57,14 +56,19 @@ const PAUSE_MS = 200;
 export class UplinkPacketizer {
   readonly #negotiated: TalkCodec;
   readonly #fallback: TalkCodec | undefined;
-  #g726: G726Decoder | undefined;
+  #decoder: NarrowbandDecoder | undefined;
   /** Ticks sent (plus pauses), from the first frame. */
   #ticks = 0;
   #originMs: number | undefined;
   readonly #startTimestamp: number;
 
   /** `codecs`: the answer's talk codecs, negotiated first. `startTimestamp`: the RTP timestamp of the first packet (random, RFC 3550 §5.1). */
-  constructor(codecs: readonly TalkCodec[], startTimestamp = 0) {
+  constructor(
+    codecs: readonly TalkCodec[],
+    startTimestamp = 0,
+    /** How the device's audio is read (`jt1078.audio`: ADPCM byte order, G.726 rate and packing). */
+    private readonly audio: AudioDecodeOptions = {},
+  ) {
     const negotiated = codecs[0];
     if (!negotiated) throw new Error('UplinkPacketizer needs the negotiated codec');
     this.#negotiated = negotiated;
@@ -113,19 +117,10 @@ export class UplinkPacketizer {
 
   /** 8 kHz PCM, or undefined for a codec with no decoder here. */
   #decode(frame: DeviceAudio): Int16Array | undefined {
-    switch (frame.codec) {
-      case TALK_CODECS[6].codec:
-        return decodeAlaw(frame.data);
-      case TALK_CODECS[7].codec:
-        return decodeUlaw(frame.data);
-      case 'adpcm':
-        return decodeDvi4(frame.data);
-      case 'g726':
-        // 32 kbit/s, RFC 3551 packing: what devices send (libs/media's AudioTranscoder default).
-        this.#g726 ??= new G726Decoder(32000, 'le');
-        return this.#g726.decode(frame.data);
-      default:
-        return undefined;
-    }
+    if (!isNarrowband(frame.codec)) return undefined;
+    // One device talks per session: a codec change (a new connection) starts a fresh decoder.
+    if (this.#decoder?.codec !== frame.codec) this.#decoder = new NarrowbandDecoder(frame.codec, this.audio);
+    // G.726's rate comes from the talk frames' spacing (by arrival, as the intercom stamps them).
+    return this.#decoder.decode(frame.data, frame.timestamp);
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { FrameEnvelope, MediaBus, Unsubscribe } from '@jt1078/bus';
 import type { CodecName } from '@jt1078/media';
+import type { AudioDecodeOptions } from '@jt1078/media/audio';
 import { MediaFramePackager } from '@jt1078/media/packaging';
 import type { Logger } from '@jt1078/runtime/logger';
 import type { PackagerMetrics } from './packager-metrics.js';
@@ -42,6 +43,8 @@ export interface LiveStreamPoolOptions {
   readonly announceAs?: string;
   readonly onViewer?: (stream: LiveStream) => void;
   readonly metrics?: PackagerMetrics;
+  /** How a device's audio is read where its stream does not say (`jt1078.audio`, per SIM). */
+  readonly audioOptions?: (sim: string) => AudioDecodeOptions;
 }
 
 export class LiveStreamPool {
@@ -92,8 +95,10 @@ export class LiveStreamPool {
     return this.#streams.size;
   }
 
-  #newPackager(): MediaFramePackager {
+  #newPackager(sim: string): MediaFramePackager {
+    const audio = this.opts.audioOptions?.(sim);
     return new MediaFramePackager({
+      ...(audio ? { audio } : {}),
       source: 'marked',
       partTargetMs: this.opts.partMs,
       segmentTargetMs: this.opts.segmentMs,
@@ -109,7 +114,7 @@ export class LiveStreamPool {
     if (!s) {
       const videoFrames = this.opts.metrics?.frames.labels('video');
       const audioFrames = this.opts.metrics?.frames.labels('audio');
-      const stream: LiveStream = { coordinates: c, packager: this.#newPackager(), connectionId: undefined, pastConnections: new Set(), lastRequestMs: Date.now(), lastFrameMs: 0, frames: 0 };
+      const stream: LiveStream = { coordinates: c, packager: this.#newPackager(c.sim), connectionId: undefined, pastConnections: new Set(), lastRequestMs: Date.now(), lastFrameMs: 0, frames: 0 };
       this.#streams.set(c.streamPath, stream);
       s = stream;
       const onFrame = (f: FrameEnvelope) => {
@@ -176,7 +181,7 @@ export class LiveStreamPool {
     } else {
       stream.packager.end();
       this.#retire(stream.packager);
-      stream.packager = this.#newPackager();
+      stream.packager = this.#newPackager(stream.coordinates.sim);
     }
     this.opts.log.info({ streamPath: stream.coordinates.streamPath, connectionId: f.connectionId, continues }, continues ? 'stream continues on a new device connection, after a discontinuity' : 'stream continues on a new device connection: its numbering starts afresh, so the playlist does too');
     stream.pastConnections.add(stream.connectionId);

@@ -4,7 +4,7 @@
  * `cluster.hls.signing_secret` is set). The caller owns the router, the bus and the registry.
  */
 import type { MediaBus } from '@jt1078/bus';
-import type { Config } from '@jt1078/runtime/config';
+import { audioOptionsFor, type Config } from '@jt1078/runtime/config';
 import type { HttpRouter } from '@jt1078/runtime/http';
 import type { Logger } from '@jt1078/runtime/logger';
 import type { Registry } from '@jt1078/runtime/metrics';
@@ -27,7 +27,9 @@ export interface PackagerDeps {
 export function startPackager(deps: PackagerDeps): LiveStreamPool {
   const { config } = deps;
   const metrics = createPackagerMetrics(deps.metricsRegistry);
-  const pool = new LiveStreamPool({ bus: deps.bus, log: deps.log, partMs: config.cluster.hls.part_ms, segmentMs: config.cluster.hls.segment_ms, announceAs: deps.pod, metrics });
+  const pool = new LiveStreamPool({ bus: deps.bus, log: deps.log, partMs: config.cluster.hls.part_ms, segmentMs: config.cluster.hls.segment_ms, announceAs: deps.pod, metrics,
+    audioOptions: (sim) => audioOptionsFor(config.jt1078.audio, sim),
+  });
   addHlsRoutes(deps.router, {
     pool, registry: deps.registry, metrics, prefixes: { realtime: config.jt1078.realtime.prefix, playback: config.jt1078.playback.prefix },
     ...(config.cluster.hls.signing_secret ? { signingSecret: config.cluster.hls.signing_secret } : {}),

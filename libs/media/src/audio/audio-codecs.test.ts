@@ -117,15 +117,32 @@ describe('AudioTranscoder', () => {
     expect(times).toEqual([0, 960, 1920, 2880]);
   });
 
-  it('turns G.726 (32 kbit/s, RFC 3551 packing) into Opus that decodes to the tone', () => {
+  function ffmpegG726(rate: number, format: 'g726' | 'g726le'): Uint8Array {
     const pcm = path.join(dir, 'g726-in.raw');
-    const coded = path.join(dir, 'g726.bin');
+    const coded = path.join(dir, `g726-${rate}.${format}`);
     writeFileSync(pcm, sine(440, 1));
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 's16le', '-ar', '8000', '-ac', '1', '-i', pcm, '-c:a', 'g726le', '-b:a', '32000', '-f', 'g726le', coded]);
-    const bytes = new Uint8Array(readFileSync(coded));
-    const t = new AudioTranscoder('g726');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 's16le', '-ar', '8000', '-ac', '1', '-i', pcm, '-c:a', format, '-b:a', String(rate), '-f', format, coded]);
+    return new Uint8Array(readFileSync(coded));
+  }
+
+  for (const rate of [16000, 24000, 32000, 40000]) {
+    it(`turns G.726 at ${rate / 1000} kbit/s (AAL2 packing, rate read from the stream) into Opus that decodes to the tone`, () => {
+      const bytes = ffmpegG726(rate, 'g726');
+      const frame = (rate / 8000) * 40; // 40 ms
+      const t = new AudioTranscoder('g726');
+      const out = [];
+      for (let i = 0; i < bytes.length; i += frame) out.push(...t.push({ data: bytes.subarray(i, i + frame), timestamp: 5000 + (i / frame) * 40 }));
+      expect(out).toHaveLength(50);
+      expect(rms(decodeOpus(out.map((s) => s.data)).subarray(OPUS_PRE_SKIP))).toBeGreaterThan(0.5 * rms(sine(440, 1)));
+    });
+  }
+
+  it('takes G.726 in RFC 3551 packing and a pinned rate when configured so', () => {
+    const bytes = ffmpegG726(32000, 'g726le');
+    const pinned = new AudioTranscoder('g726', { g726Rate: 32000, g726Packing: 'le' });
     const out = [];
-    for (let i = 0; i < bytes.length; i += 80) out.push(...t.push({ data: bytes.subarray(i, i + 80), timestamp: (i / 80) * 20 }));
+    // 20 ms frames: without the pin, the first would be read as 40 ms of 16 kbit/s.
+    for (let i = 0; i < bytes.length; i += 80) out.push(...pinned.push({ data: bytes.subarray(i, i + 80), timestamp: (i / 80) * 20 }));
     expect(out).toHaveLength(50);
     expect(rms(decodeOpus(out.map((s) => s.data)).subarray(OPUS_PRE_SKIP))).toBeGreaterThan(0.5 * rms(sine(440, 1)));
   });

@@ -6,10 +6,8 @@
  * the clock forward, counted as a resync, so audio stays with its video.
  */
 import { audioSpecificConfig, parseAdts } from '../aac/index.js';
-import { decodeDvi4, stripHisiliconHeader } from '../adpcm/index.js';
 import type { AudioCodec } from '../codec/index.js';
-import { decodeAlaw, decodeUlaw } from '../g711/index.js';
-import { G726Decoder, type G726Packing, type G726Rate } from '../g726/index.js';
+import { NarrowbandDecoder, type AudioDecodeOptions } from './narrowband-decoder.js';
 import { OPUS_CLOCK_RATE, OPUS_FRAME_MS, OPUS_PRE_SKIP, OpusFrameEncoder } from '../opus/index.js';
 
 export class AudioCodecUnsupported extends Error {
@@ -46,14 +44,10 @@ export function canTranscode(codec: string): codec is 'g711a' | 'g711u' | 'g726'
   return codec === 'g711a' || codec === 'g711u' || codec === 'g726' || codec === 'adpcm' || codec === 'aac';
 }
 
-export interface AudioTranscoderOptions {
-  /**
-   * G.726 is not self-describing: devices use 32 kbit/s with RFC 3551 packing far more often
-   * than anything else, so that is the default; configure otherwise per deployment.
-   */
-  readonly g726Rate?: G726Rate;
-  readonly g726Packing?: G726Packing;
-}
+export { NarrowbandDecoder, isNarrowband, type AudioDecodeOptions, type NarrowbandCodec } from './narrowband-decoder.js';
+
+/** What the stream does not say about its audio (see AudioDecodeOptions). */
+export type AudioTranscoderOptions = AudioDecodeOptions;
 
 /**
  * Device audio frames to muxer-ready samples, in epochs: `restart()` begins a new one with fresh
@@ -78,27 +72,27 @@ export class AudioTranscoder {
   /** Input samples left in the encoder (under one 20 ms frame) when an epoch ended. */
   discardedSamples = 0;
 
-  #g726: G726Decoder | undefined;
+  readonly #decoder: NarrowbandDecoder | undefined;
 
   constructor(
     readonly codec: AudioCodec,
-    private readonly opts: AudioTranscoderOptions = {},
+    opts: AudioTranscoderOptions = {},
   ) {
     if (!canTranscode(codec)) throw new AudioCodecUnsupported(codec);
+    this.#decoder = codec === 'aac' ? undefined : new NarrowbandDecoder(codec, opts);
   }
 
-  #decodeNarrowband(data: Uint8Array): Int16Array {
-    switch (this.codec) {
-      case 'g711a':
-        return decodeAlaw(data);
-      case 'g711u':
-        return decodeUlaw(data);
-      case 'g726':
-        this.#g726 ??= new G726Decoder(this.opts.g726Rate ?? 32000, this.opts.g726Packing ?? 'le');
-        return this.#g726.decode(stripHisiliconHeader(data));
-      default:
-        return decodeDvi4(data);
+  /**
+   * Input samples (at the input rate) a frame holds, before it is pushed: what `jt1078 package`
+   * times audio by. G.726 learns its rate from the device timestamp given here. AAC: 1024 a
+   * frame (AAC-LC), at the frame's own rate.
+   */
+  samplesOf(data: Uint8Array, deviceTimestampMs: number): { samples: number; rate: number } {
+    if (!this.#decoder) {
+      const frames = parseAdts(data);
+      return { samples: frames.length * 1024, rate: frames[0]?.sampleRate ?? 8000 };
     }
+    return { samples: this.#decoder.samplesOf(data, deviceTimestampMs), rate: 8000 };
   }
 
   /** Known once the first frame has been seen. */
@@ -114,13 +108,20 @@ export class AudioTranscoder {
   restart(preRoll: readonly { readonly data: Uint8Array }[] = []): void {
     this.discardedSamples += this.#opus?.pendingSamples ?? 0;
     this.#opus = undefined;
-    this.#g726 = undefined;
+    this.#decoder?.reset();
     this.#originMs = undefined;
     this.#offset = 0;
     this.#inputSamples = 0;
     this.#epochStart48k = 0;
     if (this.codec === 'aac' || preRoll.length === 0) return;
-    const pcm = preRoll.map((f) => this.#decodeNarrowband(f.data));
+    // A pre-roll frame that does not decode (the packager keeps frames before it starts) primes nothing.
+    const pcm = preRoll.flatMap((f) => {
+      try {
+        return [this.#decoder!.decode(f.data)];
+      } catch {
+        return [];
+      }
+    });
     const total = pcm.reduce((n, p) => n + p.length, 0);
     const frame = (8000 * OPUS_FRAME_MS) / 1000;
     let skip = total % frame;
@@ -135,7 +136,7 @@ export class AudioTranscoder {
 
   push(frame: { readonly data: Uint8Array; readonly timestamp: number }): MuxAudioSample[] {
     if (this.codec === 'aac') return this.#pushAac(frame);
-    const pcm = this.#decodeNarrowband(frame.data);
+    const pcm = this.#decoder!.decode(frame.data, frame.timestamp);
     this.#opus ??= new OpusFrameEncoder(8000);
     this.#track ??= { codec: 'opus', sampleRate: OPUS_CLOCK_RATE, channels: 1, preSkip: OPUS_PRE_SKIP, inputSampleRate: 8000 };
     this.#anchor(frame.timestamp, 8000);

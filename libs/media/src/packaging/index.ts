@@ -10,14 +10,15 @@
  *   a mark, times come straight from the frames, audio is re-encoded per segment from the same
  *   pre-roll, so every replica produces the same bytes under the same names.
  * - 'device' (`jt1078 package`, a capture): raw device timestamps (which stall, jump and step
- *   back) go through a TrackTimeline per track, and the SegmentMarker runs here.
+ *   back) go through a TrackTimeline for video; audio is timed by its samples, anchored to the
+ *   device clock (AudioSampleClock), as the live path times it; the SegmentMarker runs here.
  */
-import { AudioTranscoder, canTranscode } from '../audio/index.js';
+import { AUDIO_RESYNC_MS, AudioTranscoder, canTranscode, type AudioDecodeOptions } from '../audio/index.js';
 import type { MediaFrame } from '../codec/index.js';
 import { VIDEO_TIMESCALE, type AudioTrackInfo, type VideoTrackInfo } from '../fmp4/index.js';
 import { LlHlsSegmenter, type LlHlsSegmenterOptions, type SegmentStart, type SegmentTracks } from '../hls/ll-hls-segmenter.js';
 import { SegmentMarker } from '../hls/segment-marker.js';
-import { TrackTimeline } from '../timeline/index.js';
+import { AudioSampleClock, TrackTimeline } from '../timeline/index.js';
 import { VideoParameterSetTracker } from '../video/index.js';
 
 export interface PackagerFrame extends MediaFrame {
@@ -40,6 +41,8 @@ export interface MediaFramePackagerOptions extends Omit<LlHlsSegmenterOptions, '
   readonly expectVideo?: boolean | 'auto';
   readonly expectAudio?: boolean | 'auto';
   readonly trackWaitMs?: number;
+  /** How to read the stream's audio where it does not say (ADPCM byte order, G.726 rate and packing). */
+  readonly audio?: AudioDecodeOptions;
 }
 
 export interface PackagerStats {
@@ -74,8 +77,10 @@ export class MediaFramePackager {
   #audio: AudioTranscoder | undefined;
   #videoTrack: VideoTrackInfo | undefined;
   #audioTrack: AudioTrackInfo | undefined;
-  /** 'device' source: per-track timelines, and each track's start relative to the stream's first frame. */
-  readonly #timelines = { video: new TrackTimeline(1), audio: new TrackTimeline(1, 20) };
+  /** 'device' source: video's timeline, audio's sample clock, and each track's start relative to the stream's first frame. */
+  readonly #timelines = { video: new TrackTimeline(1) };
+  readonly #audioClock = new AudioSampleClock(AUDIO_RESYNC_MS);
+  readonly #audioOptions: AudioDecodeOptions;
   readonly #trackStartMs: { video?: number; audio?: number } = {};
   #originMs: number | undefined;
   readonly #lastMs = { video: -1, audio: -1 };
@@ -98,6 +103,7 @@ export class MediaFramePackager {
 
   constructor(opts: MediaFramePackagerOptions = {}) {
     this.#marked = opts.source === 'marked';
+    this.#audioOptions = opts.audio ?? {};
     this.segmenter = new LlHlsSegmenter({ ...opts, initNames: this.#marked ? 'content' : 'ordinal' });
     // A capture known to have video is cut at its key frames only.
     this.#marker = this.#marked ? undefined : new SegmentMarker(opts.segmentTargetMs ?? 2000, 0, { audioMarks: opts.expectVideo !== true });
@@ -119,11 +125,11 @@ export class MediaFramePackager {
   get timelineCorrections(): number {
     let n = this.stats.nonMonotonic;
     for (const t of Object.values(this.#timelines)) n += t.stats.stalls + t.stats.backwards + t.stats.jumps + t.stats.resets;
-    return n;
+    return n + this.#audioClock.resets;
   }
 
   get audioResyncs(): number {
-    return this.#audio?.resyncs ?? 0;
+    return (this.#audio?.resyncs ?? 0) + this.#audioClock.resyncs;
   }
 
   push(frame: PackagerFrame): void {
@@ -134,6 +140,7 @@ export class MediaFramePackager {
       return;
     }
     this.#firstSequence ??= frame.sequence;
+    if (kind === 'audio') this.#audio ??= new AudioTranscoder(frame.codec as 'g711a', this.#audioOptions);
     const ms = this.#time(frame);
     // Video is parsed first: a key frame without parameter sets cannot begin a segment.
     let videoOut: ReturnType<VideoParameterSetTracker['push']>;
@@ -149,8 +156,6 @@ export class MediaFramePackager {
         this.#videoTrack = { kind: 'video', id: VIDEO_TRACK_ID, codec: d.codec, width: d.width, height: d.height, configRecord: d.configRecord };
         this.#tracksChanged = true;
       }
-    } else {
-      this.#audio ??= new AudioTranscoder(frame.codec as 'g711a');
     }
     const msn = this.#marker
       ? this.#marker.mark({ mediaKind: kind, keyFrame: videoOut?.sample.keyFrame ?? false, timestamp: ms }, { force: videoOut?.changed === true && this.#started })
@@ -185,7 +190,7 @@ export class MediaFramePackager {
     } else {
       this.#originMs ??= frame.timestamp;
       this.#trackStartMs[kind] ??= Math.max(0, frame.timestamp - this.#originMs);
-      ms = this.#timelines[kind].next(frame.timestamp) + this.#trackStartMs[kind]!;
+      ms = this.#trackStartMs[kind]! + (kind === 'video' ? this.#timelines.video.next(frame.timestamp) : this.#audioTime(frame));
     }
     if (ms <= this.#lastMs[kind]) {
       this.stats.nonMonotonic++;
@@ -193,6 +198,17 @@ export class MediaFramePackager {
     }
     this.#lastMs[kind] = ms;
     return ms;
+  }
+
+  /** 'device' source: the audio frame's place on the sample clock (ms from the track's start). */
+  #audioTime(frame: PackagerFrame): number {
+    let held: { samples: number; rate: number };
+    try {
+      held = this.#audio!.samplesOf(frame.data, frame.timestamp);
+    } catch {
+      held = { samples: 0, rate: 8000 }; // undecodable: it takes no time (and is counted when pushed)
+    }
+    return Math.round(this.#audioClock.next(frame.timestamp, held.samples, held.rate));
   }
 
   #pushVideo(sample: { data: Uint8Array; keyFrame: boolean }, ms: number, msn: number | undefined): void {
@@ -215,7 +231,14 @@ export class MediaFramePackager {
       const start = this.#segmentStart(msn, tracks);
       this.#deliver(() => this.segmenter.openSegment(start));
     }
-    const samples = transcoder.push({ data: frame.data, timestamp: ms });
+    let samples: ReturnType<AudioTranscoder['push']>;
+    try {
+      samples = transcoder.push({ data: frame.data, timestamp: ms });
+    } catch {
+      // A block shorter than its header, a broken ADTS frame: counted, and the stream goes on.
+      this.stats.undecodableFrames++;
+      return;
+    }
     this.#keepPreRoll(frame);
     const track = transcoder.track;
     if (!track) return;

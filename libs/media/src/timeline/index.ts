@@ -103,3 +103,4 @@ export class TrackTimeline {
     return this.#typicalStep;
   }
 }
+export { AudioSampleClock } from './audio-sample-clock.js';

@@ -61,8 +61,27 @@ const simulation = z.strictObject({
   addr: hostPort,
 });
 
+/**
+ * How device audio is read where the stream does not say (libs/media AudioDecodeOptions):
+ * the IMA ADPCM header's byte order, G.726's bit packing (msb = AAL2, ffmpeg's g726; lsb =
+ * RFC 3551, g726le) and rate ('auto' = read from the stream). `devices` overrides any of them
+ * per SIM, for the odd device.
+ */
+const audioReadingKeys = {
+  adpcm_byte_order: z.enum(['le', 'be']),
+  g726_packing: z.enum(['msb', 'lsb']),
+  g726_rate: z.union([z.literal('auto'), z.literal(16000), z.literal(24000), z.literal(32000), z.literal(40000)]),
+};
+const audio = z.strictObject({
+  adpcm_byte_order: audioReadingKeys.adpcm_byte_order.default('le'),
+  g726_packing: audioReadingKeys.g726_packing.default('msb'),
+  g726_rate: audioReadingKeys.g726_rate.default('auto'),
+  devices: z.record(z.string().regex(/^\d{1,20}$/, 'a SIM (digits)'), z.strictObject(audioReadingKeys).partial()).default({}),
+});
+
 const jt1078 = z.strictObject({
   enable: z.boolean().default(true),
+  audio: audio.default(audio.parse({})),
   intercom: intercom.default(intercom.parse({})),
   realtime: realtime.default(realtime.parse({})),
   playback: playback.default(playback.parse({})),
@@ -149,3 +168,4 @@ export const configSchema = z.strictObject({
 export type Config = z.infer<typeof configSchema>;
 export type StreamEndpointConfig = Config['jt1078']['realtime'];
 export type IntercomConfig = Config['jt1078']['intercom'];
+export type AudioConfig = Config['jt1078']['audio'];

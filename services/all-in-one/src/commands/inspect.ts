@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { formatCaptureReport, inspectCapture } from '@jt1078/jt1078';
 import { describeVideo } from '@jt1078/media/video';
-import { CaptureFileUnreadable, readCaptureFile } from './read-capture-file.js';
+import { CaptureFileUnreadable, noPacketReason, readCaptureFile } from './read-capture-file.js';
 
 export async function inspectCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
@@ -21,5 +21,9 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   }
   const report = inspectCapture(bytes, { describeVideo });
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatCaptureReport(report, file));
+  if (report.packets === 0) {
+    process.stderr.write(`jt1078 inspect: ${noPacketReason(file, bytes.length, report.skippedBytes)}\n`);
+    return 1;
+  }
   return 0;
 }

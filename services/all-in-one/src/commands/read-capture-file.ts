@@ -3,7 +3,7 @@
  * system's error codes into a message that says what to do.
  */
 import path from 'node:path';
-import { readCapture } from '@jt1078/jt1078';
+import { CaptureFormatError, readCapture } from '@jt1078/jt1078';
 
 /** A capture that cannot be read; `message` says why and what to do. */
 export class CaptureFileUnreadable extends Error {
@@ -19,13 +19,20 @@ export class CaptureFileUnreadable extends Error {
   }
 }
 
-const WHAT_A_CAPTURE_IS = 'a JT1078 capture: binary, or the hex text m7s-jt1078 uses (e.g. testdata/media/h264-g711u.bin)';
+const WHAT_A_CAPTURE_IS = 'a JT1078 capture: binary, the hex text m7s-jt1078 uses, or CSV lines time,sim,seq,channel,type,subpackage,HEX (e.g. testdata/media/h264-g711u.bin)';
+
+/** Why a capture gave no packet, and what the reader expected. */
+export function noPacketReason(file: string, bytes: number, skipped: number): string {
+  const what = bytes === 0 ? 'it is empty' : `none of its ${bytes} bytes${skipped > 0 ? ` (${skipped} skipped as garbage)` : ''} form a JT1078 packet (30 31 63 64 …)`;
+  return `${file} holds no JT1078 packet: ${what}. Expected ${WHAT_A_CAPTURE_IS}.`;
+}
 
 /** `key`, when the path came from a config key, starts the message. */
 export function readCaptureFile(file: string, key?: string): Uint8Array {
   try {
     return readCapture(file);
   } catch (err) {
+    if (err instanceof CaptureFormatError) throw new CaptureFileUnreadable(file, err.kind, key ? `${key}: ${err.message}` : err.message, { cause: err });
     const code = (err as NodeJS.ErrnoException).code;
     if (code === undefined) throw err;
     const shown = path.isAbsolute(file) ? file : `${file} (from ${process.cwd()})`;
