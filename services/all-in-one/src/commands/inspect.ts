@@ -2,15 +2,14 @@
 import { parseArgs } from 'node:util';
 import { formatCaptureReport, inspectCapture } from '@jt1078/jt1078';
 import { describeVideo } from '@jt1078/media/video';
+import { UsageError } from '@jt1078/runtime/cli';
 import { CaptureFileUnreadable, readCaptureFile } from './read-capture-file.js';
 
 export async function inspectCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
   const file = positionals[0];
-  if (!file) {
-    process.stderr.write('Usage: jt1078 inspect FILE [--json]\n');
-    return 2;
-  }
+  if (!file) throw new UsageError('give the capture FILE to inspect');
+  if (positionals.length > 1) throw new UsageError(`one capture at a time; '${positionals[1]}' is extra`);
   let bytes: Uint8Array;
   try {
     bytes = readCaptureFile(file);
@@ -21,5 +20,10 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   }
   const report = inspectCapture(bytes, { describeVideo });
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatCaptureReport(report, file));
+  if (report.packets === 0) {
+    // The report is printed (its faults say what was skipped), but a script must see the failure.
+    process.stderr.write(`jt1078 inspect: ${file} holds no JT1078 packet (no 30 31 63 64 header found). Give a capture: binary, or the hex text m7s-jt1078 uses.\n`);
+    return 1;
+  }
   return 0;
 }

@@ -11,6 +11,7 @@ import { MemoryMediaBus, NatsMediaBus, type MediaBus } from '@jt1078/bus';
 import { loadConfig, ConfigError, type Config } from '@jt1078/runtime/config';
 import { HttpRouter, addOpsRoutes, serveRouter } from '@jt1078/runtime/http';
 import { HealthState, ShutdownSequence } from '@jt1078/runtime/lifecycle';
+import { checkStartup } from '@jt1078/runtime/pod';
 import { createLogger, type Logger } from '@jt1078/runtime/logger';
 import { createMetricsRegistry } from '@jt1078/runtime/metrics';
 import { MemoryPortLeaseStore, MemoryStreamRegistry, RedisPortLeaseStore, RedisStreamRegistry, type PortLeaseStore, type StreamRegistry } from '@jt1078/store';
@@ -167,11 +168,20 @@ export async function startCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(loaded.config, null, 2)}\n`);
     return 0;
   }
+  const config = loaded.config;
+  const clustered = Boolean(config.cluster.nats.url && config.cluster.redis.url);
+  // Every listener and dependency before anything serves: all problems in one message, exit 1.
+  const problems = await checkStartup(config, ['ingest', 'packager', 'intercom', 'webhook'], clustered ? { nats: true, redis: true, optional: true } : {});
+  if (problems.length > 0) {
+    process.stderr.write(`jt1078 start: ${problems.length === 1 ? problems[0] : `${problems.length} problems stop start-up:\n  - ${problems.join('\n  - ')}`}\n`);
+    return 1;
+  }
   const log = createLogger({ name: 'jt1078' });
   for (const n of loaded.notes) log.info(n);
   let running: RunningCluster;
   try {
-    running = await startAll(loaded.config, log, { defaultSimulation: values.config === undefined });
+    // A config file adds to the defaults: the shipped simulation stays unless it says `simulations: []`.
+    running = await startAll(config, log, { defaultSimulation: !loaded.simulationsGiven });
   } catch (err) {
     process.stderr.write(`jt1078 start: ${explainStartFailure(err, loaded.config) ?? (err as Error).message}\n`);
     return 1;

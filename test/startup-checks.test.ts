@@ -1,0 +1,147 @@
+/**
+ * Start-up as `jt1078 start` and each pod command do it: every listener and dependency is
+ * checked before anything serves, every problem is in one message (the port, the config key,
+ * its environment variable, how to find the holder), and the process exits 1 by itself — never
+ * lingering with half of its listeners open. Bad ports and addresses are refused at config
+ * checking, naming the key or the variable. The real commands run in child processes.
+ */
+import { createServer, type Server } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { STACK_LINE, runJt1078, tempFile } from './support/jt1078-cli.js';
+import { freePort, natsUrl, redisUrl, uniquePrefix } from './support/services.js';
+
+const held: Server[] = [];
+async function holdPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  held.push(server);
+  return (server.address() as { port: number }).port;
+}
+
+afterEach(() => {
+  for (const s of held.splice(0)) s.close();
+});
+
+/** Every port of `start` on free ones, some replaced by `over`. */
+async function ports(over: Partial<Record<'HTTP_ADDR' | 'REALTIME_ADDR' | 'PLAYBACK_ADDR', number>> = {}): Promise<Record<string, string>> {
+  const audio = await freePort();
+  return {
+    HTTP_ADDR: `127.0.0.1:${over.HTTP_ADDR ?? (await freePort())}`,
+    REALTIME_ADDR: `127.0.0.1:${over.REALTIME_ADDR ?? (await freePort())}`,
+    PLAYBACK_ADDR: `127.0.0.1:${over.PLAYBACK_ADDR ?? (await freePort())}`,
+    AUDIO_PORTS: `${audio}-${audio}`,
+    WEBRTC_PORT: String(await freePort()),
+  };
+}
+
+describe('jt1078 start', () => {
+  it('exits 1 when only the playback listener cannot bind (the realtime one would have been free)', async () => {
+    const port = await holdPort();
+    const r = await runJt1078(['start'], await ports({ PLAYBACK_ADDR: port }));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(
+      `jt1078 start: port ${port} (playback ingest, TCP 127.0.0.1:${port}, from jt1078.playback.addr) is already in use by another program, perhaps another jt1078. ` +
+        `Stop it (\`ss -ltnup 'sport = :${port}'\` shows which), or choose free ports with jt1078.playback.addr in a config file (\`--config FILE\`; \`jt1078 start --print-config\` shows every key) or the PLAYBACK_ADDR environment variable.\n`,
+    );
+  });
+
+  it('names every conflict in one message: HTTP, realtime and playback', async () => {
+    const [http, live, playback] = [await holdPort(), await holdPort(), await holdPort()];
+    const r = await runJt1078(['start'], await ports({ HTTP_ADDR: http, REALTIME_ADDR: live, PLAYBACK_ADDR: playback }));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^jt1078 start: 3 problems stop start-up:\n/);
+    expect(r.stderr).toContain(`port ${http} (HTTP, TCP 127.0.0.1:${http}, from cluster.http.addr)`);
+    expect(r.stderr).toContain('HTTP_ADDR environment variable');
+    expect(r.stderr).toContain(`port ${live} (realtime ingest, TCP 127.0.0.1:${live}, from jt1078.realtime.addr)`);
+    expect(r.stderr).toContain('REALTIME_ADDR environment variable');
+    expect(r.stderr).toContain(`port ${playback} (playback ingest, TCP 127.0.0.1:${playback}, from jt1078.playback.addr)`);
+    expect(r.stderr).not.toMatch(STACK_LINE);
+    expect(r.stderr).not.toContain('"level"');
+  });
+
+  it('names a taken intercom audio port with AUDIO_PORTS', async () => {
+    const port = await holdPort();
+    const env = { ...(await ports()), AUDIO_PORTS: `${port}-${port}` };
+    const r = await runJt1078(['start'], env);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`port ${port} (intercom audio port, TCP 0.0.0.0:${port}, from jt1078.intercom.audio_ports) is already in use`);
+    expect(r.stderr).toContain('AUDIO_PORTS environment variable');
+  });
+
+  it('refuses HTTP_ADDR=abc, naming the variable and the key', async () => {
+    const r = await runJt1078(['start'], { HTTP_ADDR: 'abc' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('cluster.http.addr: expected "host:port" (host may be empty for all interfaces) (set by the environment: HTTP_ADDR=abc)');
+    expect(r.stderr).not.toMatch(STACK_LINE);
+  });
+
+  it('refuses a port past 65535 in config checking (--print-config too), naming the key', async () => {
+    const config = tempFile('config.yaml', "jt1078:\n  realtime:\n    addr: '0.0.0.0:99999'\n");
+    for (const args of [['start', '--config', config, '--print-config'], ['start', '--config', config]]) {
+      const r = await runJt1078(args);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain('jt1078.realtime.addr: the port must be 0..65535');
+      expect(r.stderr).not.toContain('RangeError');
+    }
+  });
+
+  it('refuses WEBRTC_PORT=70000 naming the variable', async () => {
+    const r = await runJt1078(['start', '--print-config'], { WEBRTC_PORT: '70000' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/jt1078\.intercom\.jt1078webrtc\.port: .*\(set by the environment: WEBRTC_PORT=70000\)/);
+  });
+
+  it('says NATS is out of reach and how to run without it, together with a port conflict', async () => {
+    const port = await holdPort();
+    const nats = await freePort();
+    const r = await runJt1078(['start'], { ...(await ports({ HTTP_ADDR: port })), NATS_URL: `nats://127.0.0.1:${nats}`, REDIS_URL: await redisUrl() });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^jt1078 start: 2 problems stop start-up:/);
+    expect(r.stderr).toContain(`port ${port} (HTTP`);
+    expect(r.stderr).toContain(`cannot reach NATS at nats://127.0.0.1:${nats} (connection refused), set by cluster.nats.url or NATS_URL.`);
+    expect(r.stderr).toContain('or unset NATS_URL and REDIS_URL');
+  });
+});
+
+describe('each pod command exits 1 when a listener or dependency cannot start', () => {
+  async function podEnv(extra: Record<string, string> = {}): Promise<Record<string, string>> {
+    return { NATS_URL: await natsUrl(), REDIS_URL: await redisUrl(), JT1078_CLUSTER__NATS__SUBJECT_ROOT: uniquePrefix('startup'), ...(await ports()), ...extra };
+  }
+
+  it.each(['ingest', 'packager', 'intercom', 'webhook'])('jt1078 %s with its HTTP port taken', async (service) => {
+    const port = await holdPort();
+    const r = await runJt1078([service], await podEnv({ HTTP_ADDR: `127.0.0.1:${port}` }));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^jt1078 ${service}: port ${port} \\(HTTP, TCP 127\\.0\\.0\\.1:${port}, from cluster\\.http\\.addr\\) is already in use`));
+    expect(r.stderr).toContain('HTTP_ADDR environment variable');
+    expect(r.stderr).not.toMatch(STACK_LINE);
+  });
+
+  it('jt1078 ingest with its playback port taken', async () => {
+    const port = await holdPort();
+    const r = await runJt1078(['ingest'], await podEnv({ PLAYBACK_ADDR: `127.0.0.1:${port}` }));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`port ${port} (playback ingest, TCP 127.0.0.1:${port}, from jt1078.playback.addr) is already in use`);
+  });
+
+  it('jt1078 intercom with an audio port taken', async () => {
+    const port = await holdPort();
+    const r = await runJt1078(['intercom'], await podEnv({ AUDIO_PORTS: `${port}-${port}` }));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`port ${port} (intercom audio port, TCP 0.0.0.0:${port}, from jt1078.intercom.audio_ports) is already in use`);
+  });
+
+  it.each(['webhook', 'packager'])('jt1078 %s with NATS out of reach', async (service) => {
+    const nats = await freePort();
+    const r = await runJt1078([service], await podEnv({ NATS_URL: `nats://127.0.0.1:${nats}` }));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`jt1078 ${service}: cannot reach NATS at nats://127.0.0.1:${nats} (connection refused), set by cluster.nats.url or NATS_URL.`);
+  });
+
+  it('jt1078 ingest with Redis out of reach', async () => {
+    const redis = await freePort();
+    const r = await runJt1078(['ingest'], await podEnv({ REDIS_URL: `redis://127.0.0.1:${redis}` }));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`jt1078 ingest: cannot reach Redis at redis://127.0.0.1:${redis} (connection refused), set by cluster.redis.url or REDIS_URL.`);
+  });
+});
