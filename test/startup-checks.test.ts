@@ -5,10 +5,11 @@
  * lingering with half of its listeners open. Bad ports and addresses are refused at config
  * checking, naming the key or the variable. The real commands run in child processes.
  */
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { STACK_LINE, runJt1078, tempFile } from './support/jt1078-cli.js';
-import { freePort, natsUrl, redisUrl, uniquePrefix } from './support/services.js';
+import { BIN, STACK_LINE, cliEnv, runJt1078, tempFile } from './support/jt1078-cli.js';
+import { freePort, natsUrl, redisUrl, uniquePrefix, until } from './support/services.js';
 
 const held: Server[] = [];
 async function holdPort(): Promise<number> {
@@ -144,4 +145,31 @@ describe('each pod command exits 1 when a listener or dependency cannot start', 
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`jt1078 ingest: cannot reach Redis at redis://127.0.0.1:${redis} (connection refused), set by cluster.redis.url or REDIS_URL.`);
   });
+});
+
+describe('--config adds to the defaults', () => {
+  /** The log of `jt1078 start --config FILE` up to its ready line. */
+  async function startLog(configText: string): Promise<string> {
+    const child = spawn(process.execPath, [BIN, 'start', '--config', tempFile('config.yaml', configText)], { env: cliEnv(await ports()), stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    child.stdout.on('data', (d: Buffer) => (log += d));
+    child.stderr.on('data', (d: Buffer) => (log += d));
+    try {
+      await until(() => log.includes('jt1078 ready') || child.exitCode !== null, 30_000, `start; log:\n${log}`);
+      return log;
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }
+
+  it('keeps the shipped simulation when the file does not mention simulations', async () => {
+    const log = await startLog('cluster:\n  webhook: { timeout_second: 2 }\n');
+    expect(log).toMatch(/h264-g711u\.bin.*simulation started/);
+  }, 40_000);
+
+  it('runs none with `simulations: []`', async () => {
+    const log = await startLog('jt1078:\n  simulations: []\n');
+    expect(log).toContain('jt1078 ready');
+    expect(log).not.toContain('simulation started');
+  }, 40_000);
 });
