@@ -173,3 +173,41 @@ describe('--config adds to the defaults', () => {
     expect(log).not.toContain('simulation started');
   }, 40_000);
 });
+
+describe('the terminal', () => {
+  /** `jt1078 start`'s output up to its ready line (or banner). */
+  async function startOutput(env: Record<string, string>, viaTerminal: boolean): Promise<string> {
+    const args = [BIN, 'start'];
+    const all = cliEnv({ ...(await ports()), ...env });
+    // util-linux `script` gives the command a pseudo-terminal, as a user's shell does.
+    const child = viaTerminal
+      ? spawn('script', ['-qfec', `${JSON.stringify(process.execPath)} ${args.map((a) => JSON.stringify(a)).join(' ')}`, '/dev/null'], { env: all, stdio: ['pipe', 'pipe', 'pipe'] })
+      : spawn(process.execPath, args, { env: all, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d));
+    child.stderr!.on('data', (d: Buffer) => (out += d));
+    try {
+      await until(() => /jt1078 ready/.test(out) && /Ctrl-C stops|open the console/.test(out), 30_000, `start; output:\n${out}`);
+      // eslint-disable-next-line no-control-regex -- colours on a terminal
+      return out.replace(/\r/g, '').replace(/\x1b\[[0-9;]*m/g, '');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }
+
+  it('on a terminal: text log lines and a banner with the console URL, device ports and the HTTP API', async () => {
+    const out = await startOutput({}, true);
+    expect(out).toMatch(/^\d\d:\d\d:\d\d .*INFO .*ingest: .*ingest listening/m);
+    expect(out).toMatch(/^jt1078 ready\n {2}console {3}http:\/\/127\.0\.0\.1:\d+\/\n {2}devices {3}realtime 127\.0\.0\.1:\d+ \(TCP\+UDP\), playback 127\.0\.0\.1:\d+/m);
+    expect(out).toMatch(/^ {2}talk {6}audio ports \d+-\d+ \(TCP\)/m);
+    expect(out).toMatch(/^ {2}HTTP API {2}same address: \/api\/v1\/streams/m);
+    expect(out).not.toContain('"level"');
+  }, 40_000);
+
+  it('piped, or with LOG_FORMAT=json on a terminal: JSON lines', async () => {
+    for (const out of [await startOutput({}, false), await startOutput({ LOG_FORMAT: 'json' }, true)]) {
+      const ready = out.split('\n').find((l) => l.includes('jt1078 ready'))!;
+      expect(JSON.parse(ready)).toMatchObject({ level: 30, msg: 'jt1078 ready: open the console', http: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/$/) });
+    }
+  }, 80_000);
+});

@@ -12,7 +12,7 @@ import { loadConfig, ConfigError, type Config } from '@jt1078/runtime/config';
 import { HttpRouter, addOpsRoutes, serveRouter } from '@jt1078/runtime/http';
 import { HealthState, ShutdownSequence } from '@jt1078/runtime/lifecycle';
 import { checkStartup } from '@jt1078/runtime/pod';
-import { createLogger, type Logger } from '@jt1078/runtime/logger';
+import { createLogger, prettyLogs, type Logger } from '@jt1078/runtime/logger';
 import { createMetricsRegistry } from '@jt1078/runtime/metrics';
 import { MemoryPortLeaseStore, MemoryStreamRegistry, RedisPortLeaseStore, RedisStreamRegistry, type PortLeaseStore, type StreamRegistry } from '@jt1078/store';
 import { IngestService, splitAddr } from '@jt1078/svc-ingest';
@@ -23,6 +23,7 @@ import { startWebhookRelay } from '@jt1078/svc-webhook';
 import { addConsoleRoutes } from '../console/console-routes.js';
 import { EventStream } from '../console/event-stream.js';
 import { DependencyUnreachable, explainStartFailure } from './explain-start-failure.js';
+import { readyBanner } from './ready-banner.js';
 import { readCaptureFile } from './read-capture-file.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../../..');
@@ -35,6 +36,8 @@ const UNREACHABLE = /refused|timeout|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREAC
 
 export interface RunningCluster {
   readonly httpPort: number;
+  /** Where a browser opens the console. */
+  readonly consoleUrl: string;
   readonly ingest: IngestService;
   stop(): Promise<void>;
 }
@@ -115,10 +118,9 @@ export async function startAll(config: Config, log: Logger, opts: { defaultSimul
       log.info({ file: s.file, addr: `${target.host}:${port}` }, 'simulation started');
       return device;
     });
-    log.info({ http: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${httpPort}/` }, 'jt1078 ready: open the console');
-
     return {
       httpPort,
+      consoleUrl: `http://${host === '0.0.0.0' || host === '' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${httpPort}/`,
       ingest,
       stop: async () => {
         health.startDraining();
@@ -186,6 +188,8 @@ export async function startCommand(argv: string[]): Promise<number> {
     process.stderr.write(`jt1078 start: ${explainStartFailure(err, loaded.config) ?? (err as Error).message}\n`);
     return 1;
   }
+  if (prettyLogs()) process.stderr.write(readyBanner(config, running));
+  else log.info({ http: running.consoleUrl }, 'jt1078 ready: open the console');
   const shutdown = new ShutdownSequence(log);
   shutdown.add('stop', () => running.stop(), 30_000);
   shutdown.installSignalHandlers();
