@@ -102,6 +102,10 @@ describe('the fleet console in Chromium', () => {
     await page.waitForFunction(({ path, re }) => new RegExp(re).test(document.querySelector(`li.stream[data-stream="${path}"] .stats`)!.textContent ?? ''), { path: channelPath(2), re: shape.source }, { timeout: 20_000 });
     const first = await stats.textContent();
     await until(async () => (await stats.textContent()) !== first, 10_000, 'the stats to change');
+    // The list's numbers are the ingest's, refreshed with each registry heartbeat: frames go on counting.
+    const frames = async () => ((await listed()).find((s) => s.streamPath === channelPath(2)) as { frames?: number } | undefined)?.frames ?? 0;
+    const before = await frames();
+    await until(async () => (await frames()) > before, 15_000, 'the listed frame count to grow');
     expect(await stats.textContent()).toMatch(shape);
     expect(await tile(page, channelPath(2)).locator('.playback').textContent()).toMatch(/^playing [^ ]*avc1\.[0-9a-fA-F]{6}[^ ]* 320×240, \d+ kbit\/s, t=[\d.]+ s, live latency [\d.]+ s$/);
     await page.close();
@@ -191,6 +195,30 @@ describe('the fleet console in Chromium', () => {
     expect(await t.getByRole('button', { name: 'Talk' }).isVisible()).toBe(true);
     await page.close();
   }, 90_000);
+
+  it('lets a platform page on another origin call every API route (CORS preflight)', async () => {
+    // http://localhost:<port> and http://127.0.0.1:<port> are different origins: the browser preflights.
+    const page = await browser.newPage();
+    await page.goto(base.replace('127.0.0.1', 'localhost'));
+    const results = await page.evaluate(async (api) => {
+      const call = async (method: string, path: string, body?: unknown) => {
+        const r = await fetch(`${api}${path}`, { method, headers: { 'Content-Type': 'application/json', Authorization: 'Bearer none' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+        return { status: r.status, data: (await r.json().catch(() => ({}))) as Record<string, unknown> };
+      };
+      const lease = await call('POST', '/api/v1/intercom/leases', { sim: '013900000777', channel: 3 });
+      const one = await call('GET', `/api/v1/intercom/leases/${String(lease.data['port'])}`);
+      const streams = await call('GET', '/api/v1/streams');
+      const sessions = await call('GET', '/api/v1/intercom/sessions');
+      const ended = await call('DELETE', `/api/v1/intercom/leases/${String(lease.data['port'])}`);
+      return [lease.status, one.status, streams.status, sessions.status, ended.status];
+    }, base);
+    expect(results).toEqual([201, 200, 200, 200, 200]);
+    for (const route of ['/api/v1/intercom/leases', '/api/v1/intercom/leases/1', '/api/v1/intercom', '/api/v1/intercom/sessions/x', '/jt1078/api/v1/intercom', '/api/v1/streams']) {
+      const pre = await fetch(`${base}${route}`, { method: 'OPTIONS', headers: { Origin: 'https://platform.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type, authorization' } });
+      expect([route, pre.status, pre.headers.get('access-control-allow-origin'), pre.headers.get('access-control-allow-headers')]).toEqual([route, 204, '*', 'Content-Type, Authorization']);
+    }
+    await page.close();
+  }, 30_000);
 
   it('passes WCAG AA contrast for every visible text', async () => {
     const page = await openConsole();

@@ -12,6 +12,8 @@ const PAGE_ID = Math.random().toString(36).slice(2, 10);
 const ENDED_KEEP_MS = 10 * 60_000;
 /** No frame for this long: the stats say the stream is stalled. */
 const STALE_MS = 8000;
+/** What a tile that is not playing says over its (black) picture. */
+const IDLE = 'not playing: press ▶ (or Play all)';
 
 const vehiclesEl = $('vehicles');
 const search = $('search');
@@ -23,8 +25,8 @@ let userPlayed = false;
 // ---- a tile: one channel of one vehicle, with its own player
 
 function createTile(s) {
-  const video = el('video', { muted: true, playsInline: true, controls: true });
-  const overlay = el('p', { className: 'overlay' });
+  const video = el('video', { muted: true, playsInline: true, controls: false });
+  const overlay = el('p', { className: 'overlay', textContent: IDLE });
   const icon = el('span', { className: 'icon', textContent: '▶', ariaHidden: 'true' });
   const pathText = el('span', { className: 'path', textContent: s.streamPath });
   const badge = el('span', { className: 'state-badge live', textContent: 'live' });
@@ -77,6 +79,7 @@ function start(t) {
     t.video.src = src; // Safari on iPhone plays HLS natively
   }
   t.video.onloadedmetadata = () => fitVideo(t, t.video.videoWidth, t.video.videoHeight);
+  t.video.controls = true;
   t.video.play().catch(() => {});
   t.li.classList.add('playing');
   t.play.setAttribute('aria-pressed', 'true');
@@ -90,11 +93,12 @@ function stop(t) {
   t.hls = null;
   t.video.removeAttribute('src');
   t.video.load();
+  t.video.controls = false;
   t.li.classList.remove('playing');
   t.play.setAttribute('aria-pressed', 'false');
   t.icon.textContent = '▶';
   t.playback.hidden = true;
-  if (!t.ended) t.overlay.textContent = '';
+  if (!t.ended) t.overlay.textContent = IDLE;
 }
 
 /** The stream left: the player stops (no frozen picture shown as live) and says so. */
@@ -119,7 +123,7 @@ function revive(t) {
   t.badge.className = 'state-badge live';
   t.badge.textContent = 'live';
   t.play.disabled = false;
-  t.overlay.textContent = '';
+  t.overlay.textContent = IDLE;
 }
 
 // ---- stats: from the list (any pod, before the stream is opened), and from the player when playing
