@@ -94,7 +94,7 @@ describe('the fleet console in Chromium', () => {
     // A grid: at 1280 px the four tiles sit in more than one column.
     const lefts = await vehicle.locator('li.stream').evaluateAll((lis) => lis.map((li) => Math.round(li.getBoundingClientRect().left)));
     expect(new Set(lefts).size).toBeGreaterThan(1);
-    await saveScreenshot(page, 'fleet-grid-four-channels');
+    await saveScreenshot(page, 'fleet-grid-four-channels', { fullPage: true });
 
     // Stats in the list, before and while playing: codec, size, bit rate, frame rate, age of the last frame, viewers, drops.
     const stats = tile(page, channelPath(2)).locator('.stats');
@@ -144,7 +144,7 @@ describe('the fleet console in Chromium', () => {
     expect(await page.locator(`section.vehicle[data-sim="${VEHICLE}"] .count`).textContent()).toBe('3 channels live, 1 ended');
     // The others play on.
     expect(await tile(page, channelPath(1)).getAttribute('class')).not.toContain('ended');
-    await saveScreenshot(page, 'fleet-ended');
+    await saveScreenshot(page, 'fleet-ended', { fullPage: true });
     await page.close();
   }, 60_000);
 
@@ -261,7 +261,7 @@ describe('the fleet console in Chromium', () => {
       controls: [...document.querySelectorAll('li.stream .play, li.stream .talk button, .play-all, #search')].map((b) => b.getBoundingClientRect().toJSON() as DOMRect),
       events: document.getElementById('events-section')!.getBoundingClientRect().toJSON() as DOMRect,
     }));
-    await saveScreenshot(page, 'fleet-phone');
+    await saveScreenshot(page, 'fleet-phone', { fullPage: true });
     expect(layout.scrollWidth).toBeLessThanOrEqual(390);
     expect(new Set(layout.tiles.map((t) => Math.round(t.left))).size).toBe(1);
     for (const t of layout.tiles) {
