@@ -98,6 +98,19 @@ describe('a failure exits 1 with the reason', () => {
   }, 70_000);
 });
 
+describe('stack traces', () => {
+  it('are shown only with --verbose', async () => {
+    const file = tempFile('random.bin', randomBytes(4096));
+    const quiet = await runJt1078(['simulate', '--file', file]);
+    expect(quiet.status).toBe(1);
+    expect(quiet.stderr).toMatch(/^jt1078 simulate: [^\n]*no JT1078 packet[^\n]*\n$/);
+    const verbose = await runJt1078(['simulate', '--file', file, '--verbose']);
+    expect(verbose.status).toBe(1);
+    expect(verbose.stderr).toMatch(/^jt1078 simulate: \w+Error: [^\n]*no JT1078 packet/);
+    expect(verbose.stderr).toMatch(STACK_LINE);
+  });
+});
+
 describe('simulate\'s default SIM', () => {
   it('is not the capture\'s own (the SIM `jt1078 start` already streams)', async () => {
     const port = await freePort();
