@@ -172,6 +172,8 @@ describe('the fleet console in Chromium', () => {
 
   it('talk with a device: connected, audio levels both ways, ended with the device\'s reason', async () => {
     const page = await openConsole();
+    const failures: string[] = [];
+    page.on('response', (r) => r.status() >= 400 && failures.push(`${r.request().method()} ${r.url()} ${r.status()}`));
     const t = tile(page, channelPath(2));
     await t.getByRole('button', { name: 'Talk' }).click();
     const state = t.locator('.talk-state');
@@ -193,6 +195,8 @@ describe('the fleet console in Chromium', () => {
     await device.close();
     await state.filter({ hasText: /^ended: the device left/ }).waitFor({ timeout: 15_000 });
     expect(await t.getByRole('button', { name: 'Talk' }).isVisible()).toBe(true);
+    await until(async () => ((await (await fetch(`${base}/api/v1/intercom/leases`)).json()) as { leases: unknown[] }).leases.length === 0, 10_000, 'the lease to be freed');
+    expect(failures).toEqual([]);
     await page.close();
   }, 90_000);
 

@@ -175,8 +175,11 @@ Talk.prototype.measure = async function () {
   this.ui.meterIn.dataset.level = String(inb);
 };
 
-/** Closes what a talk holds: the session on the server (before the connection, so it is not gone already), the microphone, the lease. */
-Talk.prototype.release = async function () {
+/**
+ * Closes what a talk holds: the session on the server (before the connection, so it is not gone
+ * already), the microphone, and the lease, unless the intercom freed it itself (the device left).
+ */
+Talk.prototype.release = async function (reason = 'hung up in the console', leaseGone = false) {
   clearInterval(this.levelTimer);
   const { port, token, session, pc } = this;
   this.pc = this.port = this.session = null;
@@ -185,20 +188,20 @@ Talk.prototype.release = async function () {
   if (this.media) for (const track of this.media.getTracks()) track.stop();
   this.media = null;
   if (this.audio) this.audio.srcObject = null;
-  if (port !== null) {
-    talksByPort.delete(port);
-    const r = await request('DELETE', `/api/v1/intercom/leases/${port}?token=${token}&reason=${encodeURIComponent('hung up in the console')}`);
+  if (port !== null) talksByPort.delete(port);
+  if (port !== null && !leaseGone) {
+    const r = await request('DELETE', `/api/v1/intercom/leases/${port}?token=${token}&reason=${encodeURIComponent(reason)}`);
     if (r.status >= 300 && r.status !== 404) throw new Error(r.data.error || `HTTP ${r.status}`);
   }
 };
 
-Talk.prototype.hangUp = async function (reason, state = 'ended') {
+Talk.prototype.hangUp = async function (reason, state = 'ended', leaseGone = false) {
   if (this.ended) return;
   this.ended = true;
   this.ui.linkEl.textContent = '';
   this.show(state, reason, []);
   try {
-    await this.release();
+    await this.release(reason, leaseGone);
   } catch (err) {
     this.show('error', `${reason}; the port lease was not freed (${err.message}) and expires by itself.`);
   }
@@ -210,5 +213,6 @@ function talkAudioEvent(e) {
   const talk = talksByPort.get(Number(b.port));
   if (!talk) return;
   if (e.action === 'join') talk.deviceJoined(b);
-  else talk.hangUp(`the device left${b.err ? ` (${b.err})` : ''}`);
+  // The intercom frees the port itself when its device leaves.
+  else talk.hangUp(`the device left${b.err ? ` (${b.err})` : ''}`, 'ended', true);
 }
