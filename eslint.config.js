@@ -13,4 +13,16 @@ export default tseslint.config(
       'no-restricted-syntax': ['error', { selector: 'TSEnumDeclaration', message: 'Use `as const` objects, not enums (STYLE.md).' }],
     },
   },
+  {
+    // The console's page scripts: plain browser scripts sharing one global scope (console-talk.js defines Talk for console.js).
+    files: ['services/all-in-one/public/console.js'],
+    languageOptions: { globals: { Talk: 'readonly', talkAudioEvent: 'readonly' } },
+  },
+  {
+    files: ['services/all-in-one/public/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: Object.fromEntries(['window', 'document', 'navigator', 'performance', 'fetch', 'EventSource', 'Element', 'RTCPeerConnection', 'MediaStream', 'Hls'].map((g) => [g, 'readonly'])),
+    },
+  },
 );

@@ -98,8 +98,8 @@ describe('a port in use', () => {
     const r = jt1078(['start', '--config', await freeConfig({ live: port })]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(
-      `jt1078 start: port ${port} (127.0.0.1:${port}, from jt1078.realtime.addr) is already in use by another program, perhaps another jt1078. ` +
-        `Stop it (\`ss -ltnup 'sport = :${port}'\` shows which), or choose a free port with jt1078.realtime.addr in a config file (\`jt1078 start --config FILE\`; \`--print-config\` shows every key).\n`,
+      `jt1078 start: port ${port} (realtime ingest, TCP 127.0.0.1:${port}, from jt1078.realtime.addr) is already in use by another program, perhaps another jt1078. ` +
+        `Stop it (\`ss -ltnup 'sport = :${port}'\` shows which), or choose free ports with jt1078.realtime.addr in a config file (\`--config FILE\`; \`jt1078 start --print-config\` shows every key) or the REALTIME_ADDR environment variable.\n`,
     );
   });
 
@@ -107,7 +107,7 @@ describe('a port in use', () => {
     const port = await holdPort();
     const r = jt1078(['start', '--config', await freeConfig({ http: port })]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`jt1078 start: port ${port} \\(127\\.0\\.0\\.1:${port}, from cluster\\.http\\.addr\\) is already in use .* with cluster\\.http\\.addr in a config file .* or the HTTP_ADDR environment variable\\.`));
+    expect(r.stderr).toMatch(new RegExp(`jt1078 start: port ${port} \\(HTTP, TCP 127\\.0\\.0\\.1:${port}, from cluster\\.http\\.addr\\) is already in use .* with cluster\\.http\\.addr in a config file .* or the HTTP_ADDR environment variable\\.`));
   });
 });
 
@@ -117,7 +117,7 @@ describe('a bad address', () => {
     const port = await freePort();
     const r = jt1078(['start', '--config', await freeConfig()], { HTTP_ADDR: `192.0.2.1:${port}` });
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`jt1078 start: 192.0.2.1 (192.0.2.1:${port}, from cluster.http.addr) is not an address of this machine. Use 0.0.0.0 (every interface) or one of this machine's addresses with cluster.http.addr`);
+    expect(r.stderr).toContain(`jt1078 start: 192.0.2.1 (HTTP, 192.0.2.1:${port}, from cluster.http.addr) is not an address of this machine. Use 0.0.0.0 (every interface) or one of this machine's addresses with cluster.http.addr`);
   });
 
   it('jt1078 start says NATS is out of reach, which keys set it, and how to run without it', async () => {

@@ -97,8 +97,12 @@ describe('README on a fresh clone', () => {
     expect(readme).toContain('npm start');
     expect(readme).toContain('npm test');
     execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: clone, stdio: 'ignore', timeout: 240_000 });
-    const http = await freePort();
-    const env: NodeJS.ProcessEnv = { ...process.env, HTTP_ADDR: `127.0.0.1:${http}` };
+    // Every port free (README "Environment"): a `jt1078 start` already running on this machine must not fail the test.
+    const [http, live, playback, audio, webrtc] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      HTTP_ADDR: `127.0.0.1:${http}`, REALTIME_ADDR: `127.0.0.1:${live}`, PLAYBACK_ADDR: `127.0.0.1:${playback}`, AUDIO_PORTS: `${audio}-${audio}`, WEBRTC_PORT: String(webrtc),
+    };
     delete env['NATS_URL'];
     delete env['REDIS_URL'];
     let logs = '';

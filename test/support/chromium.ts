@@ -11,9 +11,9 @@ import type { Page } from 'playwright-core';
 export { CHROMIUM, launchHeadlessChromium as launchChromium } from '@jt1078/svc-all-in-one/bench-chromium';
 export const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts');
 
-export async function saveScreenshot(page: Page, name: string): Promise<string> {
+export async function saveScreenshot(page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const file = path.join(ARTIFACTS, `${name}.png`);
-  await page.screenshot({ path: file });
+  await page.screenshot({ path: file, fullPage: opts.fullPage ?? false });
   return file;
 }

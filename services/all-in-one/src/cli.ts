@@ -1,24 +1,10 @@
-/** The `jt1078` command: parses the sub-command and hands over to the module that runs it. */
-
-const HELP = `jt1078 — JT/T 1078 vehicle-video cluster
-
-Usage: jt1078 <command> [options]
-
-Commands:
-  start [--config FILE] [--print-config]
-                                     every service in one process (in-process bus and registry
-                                     unless NATS_URL/REDIS_URL or cluster.nats/redis are set)
-  inspect FILE [--json]              decode a capture (binary or hex text) and report what it holds
-  package FILE --out DIR             a capture to an fMP4 HLS directory, with the packager's muxer
-  simulate --file F --addr HOST:PORT [--loop] [--speed X] [--sim S] [--channel C] [--devices N] [--udp]
-                                     replay a capture as one or many devices, paced by its timestamps
-  ingest [--config FILE]             the ingest service, as a pod runs it (needs NATS_URL and REDIS_URL)
-  packager [--config FILE]           the LL-HLS origin, as a pod runs it (needs NATS_URL and REDIS_URL)
-  webhook [--config FILE]            the callback relay, as a pod runs it (needs NATS_URL)
-  intercom [--config FILE]           audio ports, port leases and talk, as a pod runs it (needs NATS_URL and REDIS_URL)
-  bench [--json FILE] [--only G]     run the benchmark suite (--list shows the groups, --quick a short run)
-  help                               this text
-`;
+/**
+ * The `jt1078` command: parses the sub-command and hands over to the module that runs it.
+ * Exit codes: 0 success, 1 a failure (the reason on stderr), 2 a wrong command line. A stack
+ * trace is shown only with `--verbose` or LOG_LEVEL=debug; otherwise the message says it all.
+ */
+import { UsageError } from '@jt1078/runtime/cli';
+import { COMMAND_USAGE, HELP } from './command-usage.js';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -34,10 +20,21 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   intercom: async () => (await import('@jt1078/svc-intercom')).intercomCommand,
 };
 
+/** node:util parseArgs' errors about the command line (its hint about '--' confuses more than it helps). */
+const PARSE_ERRORS = new Set(['ERR_PARSE_ARGS_UNKNOWN_OPTION', 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE', 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL']);
+
+function usageOf(name: string): string {
+  return COMMAND_USAGE[name] ?? HELP;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const verbose = argv.includes('--verbose');
+  const args = argv.filter((a) => a !== '--verbose');
+  if (verbose) process.env['LOG_LEVEL'] ??= 'debug';
+  const [name, ...rest] = args;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    process.stdout.write(HELP);
+    const topic = name === 'help' ? rest[0] : undefined;
+    process.stdout.write(topic && COMMAND_USAGE[topic] ? COMMAND_USAGE[topic] : HELP);
     return 0;
   }
   const load = COMMANDS[name];
@@ -45,15 +42,22 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`jt1078: unknown command '${name}'. Run 'jt1078 --help' for the list.\n`);
     return 2;
   }
+  const dashDash = rest.indexOf('--');
+  if (rest.slice(0, dashDash < 0 ? undefined : dashDash).some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(usageOf(name));
+    return 0;
+  }
   try {
     return await (await load())(rest);
   } catch (err) {
     const e = err as Error & { code?: string };
-    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-      process.stderr.write(`jt1078 ${name}: ${e.message}\nRun 'jt1078 --help' for usage.\n`);
+    const debug = verbose || process.env['LOG_LEVEL'] === 'debug' || process.env['LOG_LEVEL'] === 'trace';
+    if (e instanceof UsageError || PARSE_ERRORS.has(e.code ?? '')) {
+      const message = (e.message ?? String(err)).replace(/\. To specify a positional argument starting with a '-'.*$/s, '.');
+      process.stderr.write(`jt1078 ${name}: ${message}\n${usageOf(name)}`);
       return 2;
     }
-    process.stderr.write(`jt1078 ${name}: ${e.message}\n`);
+    process.stderr.write(`jt1078 ${name}: ${debug ? (e.stack ?? e.message) : (e.message ?? String(err))}\n`);
     return 1;
   }
 }

@@ -6,7 +6,7 @@ import { RedisStreamRegistry } from '@jt1078/store';
 import { IngestService } from './ingest-service.js';
 
 export async function ingestCommand(argv: string[]): Promise<number> {
-  const pod = startPod('ingest', argv, { nats: true, redis: true });
+  const pod = await startPod('ingest', argv, { nats: true, redis: true });
   if (typeof pod === 'number') return pod;
   const { config, log, health, metrics, shutdown } = pod;
   const bus = await connectPodBus(pod);

@@ -45,6 +45,8 @@ export interface StreamOwner {
   readonly startTime: string;
   /** The join body, kept so that whoever reaps a dead pod's entry can emit the matching leave. */
   readonly joinBody: Readonly<Record<string, unknown>>;
+  /** What /api/v1/streams shows of the stream (stream-stats.ts), refreshed with each heartbeat. */
+  readonly meta?: Readonly<Record<string, unknown>>;
 }
 
 export interface StreamNameClaims {

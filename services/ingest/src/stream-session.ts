@@ -5,6 +5,7 @@
  */
 import { formatCallbackTime } from '@jt1078/runtime/time';
 import type { AssembledFrame } from '@jt1078/jt1078';
+import { StreamStats } from './stream-stats.js';
 import { KeyFrameGate, type DropReason } from './key-frame-gate.js';
 import type { EventPublisher, FramePublisher, IngestFrame, StreamKind, StreamNameClaims } from './ingest-ports.js';
 import { SegmentMarker } from '@jt1078/media/hls';
@@ -42,6 +43,8 @@ export class StreamSession {
   #sequence = 0;
   readonly #clock: StreamClock;
   readonly #gate = new KeyFrameGate();
+  /** Codecs, size, rates and drops for /api/v1/streams, stored with each registry heartbeat. */
+  readonly #stats = new StreamStats();
   #segments: SegmentMarker | undefined;
   /** The discontinuity sequence of this connection's segments (one more than the name's previous connection). */
   #discontinuity = 0;
@@ -82,7 +85,7 @@ export class StreamSession {
     this.#joinBody = { ...provisional, streamPath: this.name };
     const owner = { pod: d.pod, connectionId: d.connectionId, sim: d.sim, channel: d.channel, kind: d.kind, startTime, joinBody: this.#joinBody };
     this.#heartbeat = setInterval(() => {
-      void d.claims.renew(this.name!, owner, d.registryTtlMs).then(
+      void d.claims.renew(this.name!, { ...owner, meta: this.#stats.snapshot() }, d.registryTtlMs).then(
         (owned) => owned || d.onError(new Error(`lost ownership of ${this.name}`), 'registry renew'),
         (err) => d.onError(err, 'registry renew failed'),
       );
@@ -132,6 +135,7 @@ export class StreamSession {
     if (this.#ended) return;
     if (this.#pending) {
       if (this.#pending.length >= MAX_FRAMES_BEFORE_CLAIM) {
+        this.#stats.drop();
         this.deps.onDrop('claim-queue-full', frame);
         return;
       }
@@ -150,6 +154,7 @@ export class StreamSession {
     const mediaKind = frame.kind;
     const dropped = this.#gate.admit({ mediaKind, keyFrame: frame.keyFrame }, d.publisher.pressure());
     if (dropped) {
+      this.#stats.drop();
       d.onDrop(dropped, frame);
       return;
     }
@@ -171,6 +176,7 @@ export class StreamSession {
     };
     const started = performance.now();
     d.publisher.publishFrame(out);
+    this.#stats.frame(out);
     d.onPublished(out, performance.now() - started);
   }
 

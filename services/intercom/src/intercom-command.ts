@@ -6,7 +6,7 @@ import { RedisPortLeaseStore } from '@jt1078/store';
 import { startTalkService } from './start-talk-service.js';
 
 export async function intercomCommand(argv: string[]): Promise<number> {
-  const pod = startPod('intercom', argv, { nats: true, redis: true });
+  const pod = await startPod('intercom', argv, { nats: true, redis: true });
   if (typeof pod === 'number') return pod;
   const { config, log, health, metrics, shutdown } = pod;
   const bus = await connectPodBus(pod);
@@ -17,7 +17,7 @@ export async function intercomCommand(argv: string[]): Promise<number> {
     talk = await startTalkService({ config, bus, leases, router, metricsRegistry: metrics, log, pod: pod.name });
   } catch (err) {
     // A taken audio port (AudioPortInUse names it) or a bad port mapping: nothing to serve.
-    log.error({ err }, 'intercom cannot start');
+    // The CLI says why in one line; the process exits.
     await bus.close();
     await leases.close();
     throw err;

@@ -10,6 +10,7 @@ import type { LiveStream, LiveStreamPool } from './live-stream-pool.js';
 import type { PackagerMetrics } from './packager-metrics.js';
 import { parseStreamPath } from './stream-path.js';
 import { UrlSignatureRejected, signPlaylistUris, verifyStreamUrl } from './stream-url-signer.js';
+import { ViewerCount } from './viewer-count.js';
 
 export interface HlsRoutesOptions {
   readonly pool: LiveStreamPool;
@@ -67,6 +68,7 @@ function routeKind(file: string): RouteKind {
 export function addHlsRoutes(router: HttpRouter, opts: HlsRoutesOptions): HttpRouter {
   const warmupMs = opts.warmupMs ?? 4000;
   const m = opts.metrics;
+  const viewers = new ViewerCount();
 
   /** An HttpError, counted by why. */
   const refuse = (reason: string, status: number, message: string, headers: Record<string, string> = {}) => {
@@ -117,6 +119,7 @@ export function addHlsRoutes(router: HttpRouter, opts: HlsRoutesOptions): HttpRo
   const playlist = async (req: IncomingMessage, res: ServerResponse, streamPath: string, query: URLSearchParams) => {
     const signed = authorise(streamPath, query);
     const stream = await open(streamPath);
+    viewers.saw(streamPath, query.get('viewer')?.slice(0, 64) ?? req.socket.remoteAddress ?? '');
     const seg = stream.packager.segmenter;
     const msnParam = query.get('_HLS_msn');
     const partParam = query.get('_HLS_part');
@@ -210,8 +213,10 @@ export function addHlsRoutes(router: HttpRouter, opts: HlsRoutesOptions): HttpRo
         res,
         200,
         entries.map((e) => {
-          const packager = opts.pool.get(e.name)?.packager;
-          const tracks = packager?.tracks;
+          const open = opts.pool.get(e.name);
+          const tracks = open?.packager.tracks;
+          // The packager's own clock of the last frame when it has the stream open; else the ingest's last report.
+          const lastFrameAt = open?.lastFrameMs || Number(e.meta?.['lastFrameAt']) || undefined;
           return {
             streamPath: e.name,
             sim: e.sim,
@@ -222,6 +227,8 @@ export function addHlsRoutes(router: HttpRouter, opts: HlsRoutesOptions): HttpRo
             ...(e.meta ?? {}),
             // Known while a packager on this pod has the stream open (it has parsed the SPS).
             ...(tracks?.video ? { codecs: [tracks.video.codecString, tracks.audio?.codec].filter(Boolean), width: tracks.video.width, height: tracks.video.height } : {}),
+            viewers: viewers.of(e.name),
+            ...(lastFrameAt ? { lastFrameAgeMs: Math.max(0, Date.now() - lastFrameAt) } : {}),
           };
         }),
         CORS,

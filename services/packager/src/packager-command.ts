@@ -6,7 +6,7 @@ import { RedisStreamRegistry } from '@jt1078/store';
 import { startPackager } from './start-packager.js';
 
 export async function packagerCommand(argv: string[]): Promise<number> {
-  const pod = startPod('packager', argv, { nats: true, redis: true });
+  const pod = await startPod('packager', argv, { nats: true, redis: true });
   if (typeof pod === 'number') return pod;
   const { config, log, health, metrics, shutdown } = pod;
   const bus = await connectPodBus(pod);

@@ -37,6 +37,8 @@ export class SimulatedDevice {
   packetsSent = 0;
   bytesSent = 0;
   connects = 0;
+  /** Why the last connection attempt failed or ended (`ECONNREFUSED` …), for the command's message. */
+  lastError: string | undefined;
   #socket: Socket | undefined;
   #udp: UdpSocket | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -68,6 +70,11 @@ export class SimulatedDevice {
     return this.#done;
   }
 
+  /** A TCP connection is open now (UDP: always, once started). */
+  get isConnected(): boolean {
+    return this.#udp !== undefined || this.#socket?.readyState === 'open';
+  }
+
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);
@@ -90,7 +97,7 @@ export class SimulatedDevice {
     });
     socket.on('drain', () => this.#pump());
     socket.on('data', () => {}); // Devices ignore what the server sends on the media link.
-    socket.on('error', () => {});
+    socket.on('error', (err: NodeJS.ErrnoException) => (this.lastError = err.code ?? err.message));
     socket.on('close', () => {
       clearTimeout(this.#timer);
       if (this.#socket !== socket) return;

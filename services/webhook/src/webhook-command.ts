@@ -5,7 +5,7 @@ import { startPod } from '@jt1078/runtime/pod';
 import { startWebhookRelay } from './webhook-relay.js';
 
 export async function webhookCommand(argv: string[]): Promise<number> {
-  const pod = startPod('webhook', argv, { nats: true });
+  const pod = await startPod('webhook', argv, { nats: true });
   if (typeof pod === 'number') return pod;
   const { config, log, health, metrics, shutdown } = pod;
   const bus = await connectPodBus(pod);

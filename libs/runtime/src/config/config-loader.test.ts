@@ -101,4 +101,23 @@ describe('parseConfig', () => {
     expect(config.cluster.redis.url).toBe('redis://10.0.0.2:6379');
     expect(config.cluster.hls.part_ms).toBe(300);
   });
+
+  it('sets every port and address from the environment, and names the variable of a bad value', () => {
+    const { config } = parseConfig('', 'env', {
+      REALTIME_ADDR: '127.0.0.1:13051', PLAYBACK_ADDR: ':13052', AUDIO_PORTS: '13021-13030', WEBRTC_PORT: '13020', WEBRTC_UDP_PORTS: '[14000, 14099]',
+    });
+    expect([config.jt1078.realtime.addr, config.jt1078.playback.addr]).toEqual(['127.0.0.1:13051', ':13052']);
+    expect([config.jt1078.intercom.audio_ports, config.jt1078.intercom.jt1078webrtc.port, config.cluster.intercom.webrtc_udp_ports]).toEqual([[13021, 13030], 13020, [14000, 14099]]);
+    expect(() => parseConfig('', 'env', { HTTP_ADDR: 'abc' })).toThrowError(/cluster\.http\.addr: .* \(set by the environment: HTTP_ADDR=abc\)/);
+    expect(() => parseConfig('', 'env', { AUDIO_PORTS: '13021-99999' })).toThrowError(/jt1078\.intercom\.audio_ports.*\(set by the environment: AUDIO_PORTS=13021-99999\)/);
+  });
+
+  it('checks a port\'s range, naming the key', () => {
+    expect(() => parseConfig("jt1078:\n  realtime:\n    addr: '0.0.0.0:99999'\n", 'bad')).toThrowError(/jt1078\.realtime\.addr: the port must be 0\.\.65535/);
+  });
+
+  it('says whether the file has simulations (`jt1078 start` adds the shipped one otherwise)', () => {
+    expect(parseConfig('cluster:\n  http: { addr: 127.0.0.1:8081 }\n', 'f').simulationsGiven).toBe(false);
+    expect(parseConfig('jt1078:\n  simulations: []\n', 'f').simulationsGiven).toBe(true);
+  });
 });

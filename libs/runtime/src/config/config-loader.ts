@@ -71,18 +71,22 @@ function canonicalise(value: unknown, schema: AnySchema, path: string): unknown 
   return out;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string[] {
+/** `origins` maps a key path to the environment variable that set it, so a bad value names it. */
+function describeIssue(issue: z.core.$ZodIssue, origins: ReadonlyMap<string, string>): string[] {
   const at = issue.path.map(String).join('.');
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((k) => `${at ? `${at}.` : ''}${k}: unknown key`);
   }
-  return [`${at || '(root)'}: ${issue.message}`];
+  const from = [...origins].find(([key]) => at === key || at.startsWith(`${key}.`));
+  return [`${at || '(root)'}: ${issue.message}${from ? ` (set by the environment: ${from[1]})` : ''}`];
 }
 
 export interface LoadedConfig {
   readonly config: Config;
   /** Non-fatal notes: ignored Monibuca sections, applied environment overrides. */
   readonly notes: readonly string[];
+  /** The file has `jt1078.simulations` (even `[]`): otherwise `jt1078 start` adds the shipped one. */
+  readonly simulationsGiven: boolean;
 }
 
 /** Environment variables that set cluster keys directly (DESIGN.md names NATS_URL/REDIS_URL). */
@@ -93,7 +97,40 @@ const ENV_KEYS: Readonly<Record<string, readonly string[]>> = {
   HTTP_ADDR: ['cluster', 'http', 'addr'],
   WEBHOOK_SECRET: ['cluster', 'webhook', 'secret'],
   POD_NAME: ['cluster', 'pod', 'name'],
+  // Every port and address, so a second instance on one machine needs no config file.
+  REALTIME_ADDR: ['jt1078', 'realtime', 'addr'],
+  PLAYBACK_ADDR: ['jt1078', 'playback', 'addr'],
+  AUDIO_PORTS: ['jt1078', 'intercom', 'audio_ports'],
+  WEBRTC_PORT: ['jt1078', 'intercom', 'jt1078webrtc', 'port'],
+  WEBRTC_IP: ['jt1078', 'intercom', 'jt1078webrtc', 'ip'],
+  AUDIO_LISTEN_PORTS: ['cluster', 'intercom', 'listen_ports'],
+  WEBRTC_UDP_PORTS: ['cluster', 'intercom', 'webrtc_udp_ports'],
 };
+
+/** The environment variable that sets a key path, for messages (`cluster.http.addr` → HTTP_ADDR). */
+export function envVariableFor(keyPath: string): string | undefined {
+  return Object.entries(ENV_KEYS).find(([, path]) => path.join('.') === keyPath)?.[0];
+}
+
+/** An environment value as the key wants it: a number for a port, `[lo, hi]` for a range ("12021-12050"). */
+function envValue(path: readonly string[], value: string): unknown {
+  const last = path[path.length - 1];
+  if (last === 'port' && /^\d+$/.test(value.trim())) return Number(value);
+  if (last?.endsWith('ports')) {
+    const range = /^\s*(\d+)\s*[-,]\s*(\d+)\s*$/.exec(value);
+    if (range) return [Number(range[1]), Number(range[2])];
+    if (value.trim().startsWith('[')) return safeYaml(value);
+  }
+  return value;
+}
+
+function safeYaml(value: string): unknown {
+  try {
+    return parseYaml(value) as unknown;
+  } catch {
+    return value;
+  }
+}
 
 /**
  * Every cluster key can also come from the environment as `JT1078_CLUSTER__<SECTION>__<KEY>`
@@ -155,24 +192,28 @@ export function parseConfig(
     }
   }
   const shaped = canonicalise(top, configSchema, '') as Record<string, unknown>;
+  const simulationsGiven = findKey(shaped['jt1078'], 'simulations') !== undefined;
+  const origins = new Map<string, string>();
   for (const [name, path] of Object.entries(ENV_KEYS)) {
     const value = env[name];
     if (value !== undefined && value !== '') {
-      setPath(shaped, path, value);
+      setPath(shaped, path, envValue(path, value));
+      origins.set(path.join('.'), `${name}=${value}`);
       notes.push(`${name} sets ${path.join('.')}`);
     }
   }
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || value === undefined) continue;
     const path = ['cluster', ...name.slice(ENV_PREFIX.length).toLowerCase().split('__')];
-    setPath(shaped, path, parseYaml(value) as unknown);
+    setPath(shaped, path, safeYaml(value));
+    origins.set(path.join('.'), `${name}=${value}`);
     notes.push(`${name} sets ${path.join('.')}`);
   }
   const result = configSchema.safeParse(canonicalise(shaped, configSchema, ''));
   if (!result.success) {
-    throw new ConfigError(result.error.issues.flatMap(describeIssue), source);
+    throw new ConfigError(result.error.issues.flatMap((i) => describeIssue(i, origins)), source);
   }
-  return { config: result.data, notes };
+  return { config: result.data, notes, simulationsGiven };
 }
 
 /** Reads FILE (or nothing: defaults) and applies the environment. */
@@ -180,7 +221,7 @@ export function loadConfig(
   file: string | undefined,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): LoadedConfig {
-  if (file === undefined) return parseConfig('', '(defaults)', env);
+  if (file === undefined) return parseConfig('', 'defaults and environment', env);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

@@ -7,7 +7,9 @@ import { z } from 'zod';
 
 const hostPort = z
   .string()
-  .regex(/^[^:\s]*:\d{1,5}$/, 'expected "host:port" (host may be empty for all interfaces)');
+  .regex(/^[^:\s]*:\d{1,5}$/, 'expected "host:port" (host may be empty for all interfaces)')
+  // A port past 65535 would otherwise reach listen() and fail there naming no key.
+  .refine((s) => !/:\d+$/.test(s) || Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'the port must be 0..65535');
 
 const callbackUrl = z.union([z.literal(''), z.url({ protocol: /^https?$/ })]);
 

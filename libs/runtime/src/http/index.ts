@@ -2,3 +2,4 @@ export { HttpRouter, HttpError, sendJson, sendError, readJsonBody, MAX_JSON_BODY
 export type { RouteHandler, RouteParams } from './http-router.js';
 export { addOpsRoutes } from './ops-routes.js';
 export { serveRouter } from './serve-router.js';
+export { applyApiCors, API_CORS_HEADERS } from './api-cors.js';

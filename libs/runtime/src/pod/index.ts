@@ -9,6 +9,8 @@ import { ConfigError, loadConfig, type Config } from '../config/index.js';
 import { HealthState, ShutdownSequence } from '../lifecycle/index.js';
 import { createLogger, type Logger } from '../logger/index.js';
 import { createMetricsRegistry, type Registry } from '../metrics/index.js';
+import type { ListeningService } from './listener-plan.js';
+import { checkStartup } from './startup-check.js';
 
 export interface Pod {
   readonly service: string;
@@ -20,8 +22,12 @@ export interface Pod {
   readonly shutdown: ShutdownSequence;
 }
 
-/** The pod, or the exit code when it cannot start (the reason is on stderr). */
-export function startPod(service: string, argv: string[], needs: { nats?: boolean; redis?: boolean }): Pod | number {
+/**
+ * The pod, or the exit code when it cannot start (the reason is on stderr): 2 for a wrong
+ * command line or config, 1 when a listener cannot bind or NATS/Redis do not answer (every
+ * such problem in one message, checked before anything serves).
+ */
+export async function startPod(service: ListeningService, argv: string[], needs: { nats?: boolean; redis?: boolean }): Promise<Pod | number> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } } });
   let loaded;
   try {
@@ -37,6 +43,11 @@ export function startPod(service: string, argv: string[], needs: { nats?: boolea
     process.stderr.write(`jt1078 ${service}: set ${missing.join(' and ')}; \`jt1078 start\` runs without them.\n`);
     return 2;
   }
+  const problems = await checkStartup(config, [service], needs);
+  if (problems.length > 0) {
+    process.stderr.write(`jt1078 ${service}: ${problems.length === 1 ? problems[0] : `${problems.length} problems stop start-up:\n  - ${problems.join('\n  - ')}`}\n`);
+    return 1;
+  }
   const log = createLogger({ name: service });
   for (const n of notes) log.info(n);
   const name = config.cluster.pod.name || hostname();
@@ -44,5 +55,7 @@ export function startPod(service: string, argv: string[], needs: { nats?: boolea
   return { service, name, config, log, health, metrics: createMetricsRegistry({ labels: { service, pod: name } }), shutdown: new ShutdownSequence(log) };
 }
 
+export { planListeners, splitHostPort, type ListeningService, type PlannedListener } from './listener-plan.js';
+export { checkListeners, checkStartup, describeListenFailure, StartupProblems, type DependencyNeeds } from './startup-check.js';
 export { discoverPublicAddress, type PublicAddressOptions } from './node-address.js';
 export { pickNodeAddress, NodeAddressType, type NodeAddress } from './pick-node-address.js';

@@ -2,12 +2,13 @@
  * `jt1078 package FILE --out DIR`: a capture to an fMP4 HLS directory (index.m3u8, init.mp4,
  * seg-N.m4s) with the packager's own code path (MediaFramePackager → LlHlsSegmenter).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FrameAssembler, StreamDemuxer, inspectCapture } from '@jt1078/jt1078';
 import type { AudioDecodeOptions } from '@jt1078/media/audio';
 import { MediaFramePackager } from '@jt1078/media/packaging';
+import { UsageError } from '@jt1078/runtime/cli';
 import { ConfigError, audioOptionsFor, loadConfig, type Config } from '@jt1078/runtime/config';
 import { CaptureFileUnreadable, noPacketReason, readCaptureFile } from './read-capture-file.js';
 
@@ -82,8 +83,43 @@ function outputProblem(err: unknown): string | undefined {
     ENOTDIR: 'a part of the path is a file, not a directory',
     EEXIST: 'a file of that name is in the way',
     ENOSPC: 'the disk is full',
+    ENOENT: 'the file system does not allow creating it',
   };
   return `cannot write ${e.path} (${why[e.code ?? ''] ?? e.code}). Give --out a directory you can write to (it is created if missing), e.g. --out ./hls-out.`;
+}
+
+/** A whole number of milliseconds within the packager's config limits (cluster.hls), or a usage error naming the option. */
+function msOption(name: string, text: string | undefined, min: number, max: number, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) throw new UsageError(`${name} must be a whole number of milliseconds from ${min} to ${max}, got '${text}'`);
+  return Number(text);
+}
+
+/**
+ * Makes `dir` one level at a time, after finding the nearest existing ancestor: Node's recursive
+ * mkdirSync never returns on some paths (under /proc it loops on ENOENT), and a failure here
+ * names the path before any work is done.
+ */
+function prepareOutDir(dir: string): void {
+  const missing: string[] = [];
+  let at = path.resolve(dir);
+  for (;;) {
+    try {
+      if (!statSync(at).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR', path: path.join(at, ...missing.slice(0, 1)) });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      missing.unshift(path.basename(at));
+      const parent = path.dirname(at);
+      if (parent === at) break;
+      at = parent;
+    }
+  }
+  for (const name of missing) {
+    at = path.join(at, name);
+    mkdirSync(at);
+  }
+  accessSync(at, constants.W_OK);
 }
 
 export async function packageCommand(argv: string[]): Promise<number> {
@@ -93,20 +129,20 @@ export async function packageCommand(argv: string[]): Promise<number> {
     options: { out: { type: 'string' }, 'part-ms': { type: 'string' }, 'segment-ms': { type: 'string' }, config: { type: 'string' } },
   });
   const file = positionals[0];
-  if (!file || !values.out) {
-    process.stderr.write('Usage: jt1078 package FILE --out DIR [--part-ms 500] [--segment-ms 2000] [--config FILE]\n');
-    return 2;
-  }
+  if (!file) throw new UsageError('give the capture FILE to package');
+  if (!values.out) throw new UsageError('give --out DIR, the directory the HLS files go to');
+  if (positionals.length > 1) throw new UsageError(`one capture at a time; '${positionals[1]}' is extra`);
+  const partMs = msOption('--part-ms', values['part-ms'], 100, 5000, 500);
+  const segmentMs = msOption('--segment-ms', values['segment-ms'], 500, 30000, 2000);
+  if (segmentMs < partMs) throw new UsageError(`--segment-ms (${segmentMs}) must be at least --part-ms (${partMs})`);
   let results: PackageResult[];
   let bytes: Uint8Array | undefined;
   try {
     bytes = readCaptureFile(file);
-    results = packageCapture(bytes, values.out, {
-      ...(values['part-ms'] ? { partMs: Number(values['part-ms']) } : {}),
-      ...(values['segment-ms'] ? { segmentMs: Number(values['segment-ms']) } : {}),
-      // jt1078.audio (ADPCM byte order, G.726 packing and rate, per SIM) from the deployment's config.
-      ...(values.config ? { audio: audioOptionsOf(loadConfig(values.config).config) } : {}),
-    });
+    // jt1078.audio (ADPCM byte order, G.726 packing and rate, per SIM) from the deployment's config.
+    const audio = values.config ? { audio: audioOptionsOf(loadConfig(values.config).config) } : {};
+    prepareOutDir(values.out);
+    results = packageCapture(bytes, values.out, { partMs, segmentMs, ...audio });
   } catch (err) {
     const message = outputProblem(err) ?? (err instanceof CaptureFileUnreadable || err instanceof ConfigError ? err.message : undefined);
     if (message === undefined) throw err;

@@ -11,7 +11,8 @@ import { MemoryMediaBus, NatsMediaBus, type MediaBus } from '@jt1078/bus';
 import { loadConfig, ConfigError, type Config } from '@jt1078/runtime/config';
 import { HttpRouter, addOpsRoutes, serveRouter } from '@jt1078/runtime/http';
 import { HealthState, ShutdownSequence } from '@jt1078/runtime/lifecycle';
-import { createLogger, type Logger } from '@jt1078/runtime/logger';
+import { checkStartup } from '@jt1078/runtime/pod';
+import { createLogger, prettyLogs, type Logger } from '@jt1078/runtime/logger';
 import { createMetricsRegistry } from '@jt1078/runtime/metrics';
 import { MemoryPortLeaseStore, MemoryStreamRegistry, RedisPortLeaseStore, RedisStreamRegistry, type PortLeaseStore, type StreamRegistry } from '@jt1078/store';
 import { IngestService, splitAddr } from '@jt1078/svc-ingest';
@@ -22,6 +23,7 @@ import { startWebhookRelay } from '@jt1078/svc-webhook';
 import { addConsoleRoutes } from '../console/console-routes.js';
 import { EventStream } from '../console/event-stream.js';
 import { DependencyUnreachable, explainStartFailure } from './explain-start-failure.js';
+import { readyBanner } from './ready-banner.js';
 import { readCaptureFile } from './read-capture-file.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../../..');
@@ -34,6 +36,8 @@ const UNREACHABLE = /refused|timeout|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREAC
 
 export interface RunningCluster {
   readonly httpPort: number;
+  /** Where a browser opens the console. */
+  readonly consoleUrl: string;
   readonly ingest: IngestService;
   stop(): Promise<void>;
 }
@@ -114,10 +118,9 @@ export async function startAll(config: Config, log: Logger, opts: { defaultSimul
       log.info({ file: s.file, addr: `${target.host}:${port}` }, 'simulation started');
       return device;
     });
-    log.info({ http: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${httpPort}/` }, 'jt1078 ready: open the console');
-
     return {
       httpPort,
+      consoleUrl: `http://${host === '0.0.0.0' || host === '' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${httpPort}/`,
       ingest,
       stop: async () => {
         health.startDraining();
@@ -167,15 +170,26 @@ export async function startCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(loaded.config, null, 2)}\n`);
     return 0;
   }
+  const config = loaded.config;
+  const clustered = Boolean(config.cluster.nats.url && config.cluster.redis.url);
+  // Every listener and dependency before anything serves: all problems in one message, exit 1.
+  const problems = await checkStartup(config, ['ingest', 'packager', 'intercom', 'webhook'], clustered ? { nats: true, redis: true, optional: true } : {});
+  if (problems.length > 0) {
+    process.stderr.write(`jt1078 start: ${problems.length === 1 ? problems[0] : `${problems.length} problems stop start-up:\n  - ${problems.join('\n  - ')}`}\n`);
+    return 1;
+  }
   const log = createLogger({ name: 'jt1078' });
   for (const n of loaded.notes) log.info(n);
   let running: RunningCluster;
   try {
-    running = await startAll(loaded.config, log, { defaultSimulation: values.config === undefined });
+    // A config file adds to the defaults: the shipped simulation stays unless it says `simulations: []`.
+    running = await startAll(config, log, { defaultSimulation: !loaded.simulationsGiven });
   } catch (err) {
     process.stderr.write(`jt1078 start: ${explainStartFailure(err, loaded.config) ?? (err as Error).message}\n`);
     return 1;
   }
+  if (prettyLogs()) process.stderr.write(readyBanner(config, running));
+  else log.info({ http: running.consoleUrl }, 'jt1078 ready: open the console');
   const shutdown = new ShutdownSequence(log);
   shutdown.add('stop', () => running.stop(), 30_000);
   shutdown.installSignalHandlers();

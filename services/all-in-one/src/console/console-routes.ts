@@ -14,11 +14,19 @@ const require = createRequire(import.meta.url);
 export function addConsoleRoutes(router: HttpRouter, events: EventStream): HttpRouter {
   const indexHtml = readFileSync(path.join(PUBLIC, 'index.html'));
   const hlsJs = readFileSync(require.resolve('hls.js/dist/hls.min.js'));
+  router.on('GET', '/', (_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' });
+    res.end(indexHtml);
+  });
+  // The page's own script and style, read once (the page is served from the project, no CDN).
+  for (const [file, type] of [['console.js', 'text/javascript'], ['console-talk.js', 'text/javascript'], ['console.css', 'text/css']] as const) {
+    const body = readFileSync(path.join(PUBLIC, file));
+    router.on('GET', `/${file}`, (_req, res) => {
+      res.writeHead(200, { 'Content-Type': `${type}; charset=utf-8`, 'Cache-Control': 'no-cache' });
+      res.end(body);
+    });
+  }
   return router
-    .on('GET', '/', (_req, res) => {
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' });
-      res.end(indexHtml);
-    })
     .on('GET', '/vendor/hls.min.js', (_req, res) => {
       res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=86400' });
       res.end(hlsJs);
