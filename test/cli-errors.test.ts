@@ -65,7 +65,7 @@ describe('a missing file', () => {
   it('jt1078 inspect names the file and says what a capture is', () => {
     const r = jt1078(['inspect', 'no-such-capture.bin']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe(`jt1078 inspect: no file no-such-capture.bin (from ${ROOT}). Give the path of a JT1078 capture: binary, or the hex text m7s-jt1078 uses (e.g. testdata/media/h264-g711u.bin).\n`);
+    expect(r.stderr).toBe(`jt1078 inspect: no file no-such-capture.bin (from ${ROOT}). Give the path of a JT1078 capture: binary, the hex text m7s-jt1078 uses, or CSV lines time,sim,seq,channel,type,subpackage,HEX (e.g. testdata/media/h264-g711u.bin).\n`);
   });
 
   it('jt1078 package names the file, and an --out it cannot write to', () => {

@@ -68,13 +68,13 @@ describe('a failure exits 1 with the reason', () => {
   it('package of an empty file', async () => {
     const r = await runJt1078(['package', tempFile('empty.bin', ''), '--out', mkdtempSync(path.join(tmpdir(), 'pkg-'))]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/empty\.bin holds no audio or video stream: nothing written/);
+    expect(r.stderr).toMatch(/empty\.bin holds no JT1078 packet: it is empty\. .*Nothing written/);
   });
 
   it('package of random bytes', async () => {
     const r = await runJt1078(['package', tempFile('random.bin', randomBytes(4096)), '--out', mkdtempSync(path.join(tmpdir(), 'pkg-'))]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/random\.bin holds no audio or video stream/);
+    expect(r.stderr).toMatch(/random\.bin holds no JT1078 packet: none of its 4096 bytes/);
   });
 
   it('inspect of random bytes', async () => {
