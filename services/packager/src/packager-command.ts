@@ -12,12 +12,14 @@ export async function packagerCommand(argv: string[]): Promise<number> {
   const bus = await connectPodBus(pod);
   const registry = new RedisStreamRegistry(config.cluster.redis.url, config.cluster.nats.subject_root);
   const router = addOpsRoutes(new HttpRouter(), health, metrics);
-  const pool = startPackager({ config, bus, registry, router, metricsRegistry: metrics, log, pod: pod.name });
+  const packager = startPackager({ config, bus, registry, router, metricsRegistry: metrics, log, pod: pod.name });
   const http = await serveRouter(router, config.cluster.http.addr);
   log.info({ pod: pod.name }, 'packager ready');
   shutdown.add('readiness off', () => health.startDraining());
+  // Streaming viewers hold their responses open: end them, or closing HTTP waits for them.
+  shutdown.add('end streaming viewers', () => packager.flv.close());
   shutdown.add('close HTTP', () => new Promise<void>((r) => http.close(() => r())));
-  shutdown.add('release streams', () => pool.close());
+  shutdown.add('release streams', () => packager.close());
   shutdown.add('drain NATS', () => bus.close());
   shutdown.add('close registry', () => registry.close());
   shutdown.installSignalHandlers();

@@ -9,9 +9,13 @@ import type { HttpRouter } from '@jt1078/runtime/http';
 import type { Logger } from '@jt1078/runtime/logger';
 import type { Registry } from '@jt1078/runtime/metrics';
 import type { StreamRegistry } from '@jt1078/store';
+import { addFlvRoutes } from './flv-routes.js';
+import { FlvStreamPool } from './flv-stream-pool.js';
 import { addHlsRoutes } from './hls-routes.js';
+import { createLiveStreamLookup } from './live-stream-lookup.js';
 import { LiveStreamPool } from './live-stream-pool.js';
 import { createPackagerMetrics } from './packager-metrics.js';
+import { createViewerMetrics } from './viewer-metrics.js';
 
 export interface PackagerDeps {
   readonly config: Config;
@@ -24,15 +28,33 @@ export interface PackagerDeps {
   readonly pod: string;
 }
 
-export function startPackager(deps: PackagerDeps): LiveStreamPool {
+/** What the composition started, for shutdown. */
+export interface StartedPackager {
+  readonly pool: LiveStreamPool;
+  readonly flv: FlvStreamPool;
+  close(): void;
+}
+
+export function startPackager(deps: PackagerDeps): StartedPackager {
   const { config } = deps;
   const metrics = createPackagerMetrics(deps.metricsRegistry);
+  const prefixes = { realtime: config.jt1078.realtime.prefix, playback: config.jt1078.playback.prefix };
+  const signing = config.cluster.hls.signing_secret ? { signingSecret: config.cluster.hls.signing_secret } : {};
   const pool = new LiveStreamPool({ bus: deps.bus, log: deps.log, partMs: config.cluster.hls.part_ms, segmentMs: config.cluster.hls.segment_ms, announceAs: deps.pod, metrics,
     audioOptions: (sim) => audioOptionsFor(config.jt1078.audio, sim),
   });
-  addHlsRoutes(deps.router, {
-    pool, registry: deps.registry, metrics, prefixes: { realtime: config.jt1078.realtime.prefix, playback: config.jt1078.playback.prefix },
-    ...(config.cluster.hls.signing_secret ? { signingSecret: config.cluster.hls.signing_secret } : {}),
-  });
-  return pool;
+  addHlsRoutes(deps.router, { pool, registry: deps.registry, metrics, prefixes, ...signing });
+  const viewers = config.cluster.viewers;
+  const flv = new FlvStreamPool({ bus: deps.bus, log: deps.log, metrics: createViewerMetrics(deps.metricsRegistry), maxQueueBytes: viewers.max_queue_kb * 1024, hevcForm: viewers.flv_hevc });
+  const lookup = createLiveStreamLookup({ registry: deps.registry, prefixes, ...signing, onRefused: (reason) => metrics.refused.inc({ reason }), headers: { 'Access-Control-Allow-Origin': '*' } });
+  const flvRoutes = addFlvRoutes(deps.router, { pool: flv, lookup });
+  return {
+    pool,
+    flv,
+    close: () => {
+      flv.close();
+      flvRoutes.close();
+      pool.close();
+    },
+  };
 }

@@ -122,6 +122,15 @@ const cluster = z.strictObject({
     })
     .refine((h) => h.segment_ms >= h.part_ms, 'segment_ms must be >= part_ms')
     .default({ part_ms: 500, segment_ms: 2000, signing_secret: '' }),
+  /** Viewers of the packager's streaming protocols (HTTP-FLV, WS-FLV). */
+  viewers: z
+    .strictObject({
+      /** A viewer whose unsent bytes pass this is cut as too slow (counted), so none grows memory. */
+      max_queue_kb: z.number().int().min(64).max(262144).default(4096),
+      /** H.265 in FLV: enhanced-FLV `hvc1` (FFmpeg ≥ 6.1, mpegts.js) or the legacy CodecID 12 (jessibuca and other players of the JT1078 world). */
+      flv_hevc: z.enum(['enhanced', 'codec-id-12']).default('enhanced'),
+    })
+    .default({ max_queue_kb: 4096, flv_hevc: 'enhanced' }),
   /** Limits of an ingest process: every buffer and every wait is bounded. */
   ingest: z
     .strictObject({

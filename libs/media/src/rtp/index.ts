@@ -1,0 +1,1 @@
+export * from './h264-rtp-packetizer.js';
