@@ -173,10 +173,14 @@ describe('EventStream over HTTP', () => {
     for (const r of three) r.close();
   });
 
-  it('serves the console page and its player from the project', async () => {
+  it('serves the console page, its script and its player from the project', async () => {
     const page = await fetch(`${base}/`);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
-    expect(await page.text()).toContain('/api/v1/events');
+    expect(await page.text()).toContain('console.js');
+    // The page's script is what follows the event stream.
+    const script = await fetch(`${base}/console.js`);
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await script.text()).toContain('/api/v1/events');
     const hls = await fetch(`${base}/vendor/hls.min.js`);
     expect(hls.status).toBe(200);
     expect((await hls.text()).length).toBeGreaterThan(100_000);
