@@ -1,12 +1,12 @@
 /**
  * The bus on NATS (nats.js v3, server ≥ 2.9).
  *
- * Frames go out with core publish — no per-frame ack, so a slow JetStream never stalls a
- * device's read loop — and the `<ROOT>_MEDIA` stream captures `<root>.media.>` for a short window
- * (max_age, default 30 s, discard old). Memory storage: the window is seconds of video that a
- * late or restarted packager needs, rewritten ~30 times a minute; putting it on disk would buy
- * durability nobody uses at the cost of write amplification. Its duplicate window is short: it
- * only has to cover a publisher's re-send after a reconnect, not the whole window.
+ * Frames go out with core publish only — no per-frame ack, and no JetStream stream captures
+ * media subjects: one stream has one leader, which would store every frame of the cluster
+ * whatever the number of pods. The recent window of each stream this pod publishes is kept here
+ * (FrameReplayResponder, bounded per stream and per pod) and served on request over
+ * `<root>.replay.<kind>.<sim>.<channel>` (nats-frame-replay.ts); `subscribeFrames({fromWindow})`
+ * asks for it after its live subscription is in place and joins the two with a WindowSeam.
  *
  * Events go through JetStream publish with their id as Nats-Msg-Id, awaiting the ack, into
  * `<ROOT>_EVENTS`: work-queue retention on file storage, so each event stays (across a server
@@ -43,9 +43,10 @@ import { EncodedHeaders } from './encoded-headers.js';
 import { decodeEvent, encodeEvent, type EventEnvelope } from './event-envelope.js';
 import { EventGaps, gapKey } from './event-gaps.js';
 import type { FrameEnvelope, HeaderMap } from './frame-envelope.js';
+import { FrameReplayResponder, headerMap, requestReplay } from './nats-frame-replay.js';
 import { frameMessages, type WireMessage } from './frame-messages.js';
 import {
-  BusClosed, type BusPressure, type BusStatus, type FrameFilter, type MediaBus, type PendingBusEvent, type SubscribeFramesOptions, type TalkFilter,
+  BusClosed, WindowNeedsOneStream, type BusPressure, type BusStatus, type FrameFilter, type MediaBus, type PendingBusEvent, type SubscribeFramesOptions, type TalkFilter,
   type Unsubscribe, type ViewerFilter,
 } from './media-bus.js';
 import { Subjects } from './subjects.js';
@@ -56,12 +57,16 @@ import { WindowSeam } from './window-seam.js';
 export interface NatsMediaBusOptions {
   /** One server URL or several (a cluster). */
   readonly url: string | readonly string[];
-  /** Subject root (default `jt1078`); stream names derive from it (`JT1078_MEDIA`, `JT1078_EVENTS`, `JT1078_DEADLETTER`). */
+  /** Subject root (default `jt1078`); stream names derive from it (`JT1078_EVENTS`, `JT1078_DEADLETTER`). */
   readonly root?: string;
-  /** Media window, the media stream's max_age (default 30 s). */
+  /** Time the replay window of each published stream covers, from a segment mark (default REPLAY_KEEP_MS). */
   readonly windowMs?: number;
-  /** Cap on the media stream's memory, oldest discarded first (default: none, max_age bounds it). */
+  /** Bytes one stream's replay window may hold (default REPLAY_STREAM_BYTES). */
   readonly windowMaxBytes?: number;
+  /** Bytes all replay windows of this pod may hold (default REPLAY_POD_BYTES). */
+  readonly windowPodMaxBytes?: number;
+  /** A replay request the owner has not finished answering in this long is given up; live goes on (default REPLAY_TIMEOUT_MS). */
+  readonly replayTimeoutMs?: number;
   /** JetStream replicas for the streams (default 1; 3 on a clustered NATS keeps events through a node loss). */
   readonly replicas?: number;
   /** Connection name, seen in the server's monitoring (the pod name). */
@@ -108,10 +113,17 @@ export const PRESSURE_HARD_BYTES = 8 * 1024 * 1024;
 export const OUTBOX_FLUSH_BYTES = 256 * 1024;
 /** How long close() waits for published frames to be flushed before closing anyway. */
 const CLOSE_FLUSH_TIMEOUT_MS = 2000;
-/** A window replay that has not finished in this long is cut short; live delivery goes on. */
-const WINDOW_READ_TIMEOUT_MS = 10_000;
-/** After the window's end, how long to keep reading when the live side shows frames the window has not stored yet. */
-const SEAM_CATCH_UP_MS = 500;
+/**
+ * The replay window: a packager's playlist window (6 segments of 2 s by default) plus the segment
+ * being cut and one to spare. At 1 Mbit/s, ~2 MB per stream.
+ */
+export const REPLAY_KEEP_MS = 16_000;
+/** Per stream: 16 s at 8 Mbit/s. */
+export const REPLAY_STREAM_BYTES = 16 * 1024 * 1024;
+/** Per pod: 500 streams at 1 Mbit/s. */
+export const REPLAY_POD_BYTES = 1024 * 1024 * 1024;
+/** An owner answers from memory in milliseconds; a reply this late means it is gone or stuck. */
+export const REPLAY_TIMEOUT_MS = 2000;
 /** Incomplete chunked frames are looked at this often, so a frame whose last piece never comes is counted. */
 const REASSEMBLY_SWEEP_MS = 1000;
 /** After a reconnect, the streams are re-ensured up to this many times, this far apart (a restarted JetStream may need seconds). */
@@ -151,12 +163,6 @@ function frameBytes(f: OutgoingFrame): number {
   return n;
 }
 
-function headerMap(h: MsgHdrs | undefined): Map<string, string> {
-  const m = new Map<string, string>();
-  if (h) for (const [k, v] of h) m.set(k, v[0] ?? '');
-  return m;
-}
-
 function toHeaders(m: ReadonlyMap<string, string>): MsgHdrs {
   const h = natsHeaders();
   for (const [k, v] of m) h.set(k, v);
@@ -194,7 +200,11 @@ function isApiError(err: unknown, code: number): boolean {
 export class NatsMediaBus implements MediaBus {
   readonly stats: BusStats = newBusStats();
   readonly subjects: Subjects;
-  readonly streams: { readonly media: string; readonly events: string; readonly deadLetter: string };
+  readonly streams: { readonly events: string; readonly deadLetter: string };
+  /** The recent window of the streams this pod publishes, answering replay requests. */
+  readonly replay: FrameReplayResponder;
+  /** The media window stream earlier versions kept in JetStream: removed at connect. */
+  readonly #legacyMediaStream: string;
   readonly #listeners = new Set<(status: BusStatus, detail?: string) => void>();
   readonly #reassemblers = new Set<ChunkReassembler>();
   readonly #sweep: NodeJS.Timeout;
@@ -224,7 +234,13 @@ export class NatsMediaBus implements MediaBus {
   ) {
     this.subjects = new Subjects(root);
     const base = root.replace(/[^A-Za-z0-9]/g, '_').toUpperCase();
-    this.streams = { media: `${base}_MEDIA`, events: `${base}_EVENTS`, deadLetter: `${base}_DEADLETTER` };
+    this.streams = { events: `${base}_EVENTS`, deadLetter: `${base}_DEADLETTER` };
+    this.#legacyMediaStream = `${base}_MEDIA`;
+    this.replay = new FrameReplayResponder(nc, root, {
+      keepMs: opts.windowMs ?? REPLAY_KEEP_MS,
+      maxStreamBytes: opts.windowMaxBytes ?? REPLAY_STREAM_BYTES,
+      maxPodBytes: opts.windowPodMaxBytes ?? REPLAY_POD_BYTES,
+    });
     this.#reconnectBufferBytes = opts.reconnectBufferBytes ?? 8 * 1024 * 1024;
     this.#reassemblyTimeoutMs = opts.reassemblyTimeoutMs ?? 5000;
     this.#softBytes = opts.pressureSoftBytes ?? PRESSURE_SOFT_BYTES;
@@ -306,8 +322,7 @@ export class NatsMediaBus implements MediaBus {
         this.#connected = true;
         onReconnected();
         this.#emit('reconnected', s.server);
-        // A restarted server has lost memory-storage streams (the media window) with their
-        // definitions: put them back, or no window is kept until a pod restarts.
+        // A restarted server may have lost the streams with their definitions: put them back.
         void this.#restoreStreams();
       }
     }
@@ -334,19 +349,10 @@ export class NatsMediaBus implements MediaBus {
   /** Creates or updates the streams: safe to run from every pod at every start. */
   async #ensureStreams(): Promise<void> {
     const replicas = this.opts.replicas ?? 1;
-    const windowMs = this.opts.windowMs ?? 30_000;
+    // Media is core NATS only: a window stream left by an earlier version would still capture
+    // every frame through one leader.
+    await this.jsm.streams.delete(this.#legacyMediaStream).catch(() => false);
     const configs: Array<Partial<StreamConfig> & { name: string }> = [
-      {
-        name: this.streams.media,
-        subjects: [this.subjects.allMedia],
-        storage: StorageType.Memory,
-        retention: RetentionPolicy.Limits,
-        discard: DiscardPolicy.Old,
-        max_age: nanos(windowMs),
-        max_bytes: this.opts.windowMaxBytes ?? -1,
-        duplicate_window: nanos(Math.min(windowMs, 2000)),
-        num_replicas: replicas,
-      },
       {
         name: this.streams.events,
         subjects: [this.subjects.allEvents],
@@ -405,6 +411,8 @@ export class NatsMediaBus implements MediaBus {
     } else {
       this.#toOutbox(out);
     }
+    // Only what subscribers will see goes into the window.
+    this.replay.record(subject, messages, frame.segment !== undefined);
     this.stats.framesPublished++;
     this.stats.bytesPublished += frame.data.length;
     if (messages.length > 1) {
@@ -518,6 +526,7 @@ export class NatsMediaBus implements MediaBus {
 
   async subscribeFrames(filter: FrameFilter, handler: (frame: FrameEnvelope) => void, opts: SubscribeFramesOptions = {}): Promise<Unsubscribe> {
     if (this.nc.isClosed()) throw new BusClosed('subscribeFrames');
+    if (opts.fromWindow && (filter.sim === undefined || filter.channel === undefined)) throw new WindowNeedsOneStream();
     const subject = this.subjects.mediaFilter(filter.streamKind, filter.sim, filter.channel);
     const deliver = this.#safe(handler);
     const live = this.#reassembler();
@@ -542,8 +551,9 @@ export class NatsMediaBus implements MediaBus {
     this.#stops.add(stop);
     if (seam) {
       try {
-        // The server has the live subscription before the window is read: every frame
-        // published from here on reaches `live`, and the window covers what came before.
+        // The server has the live subscription before the owner is asked: every frame the owner
+        // publishes after reading its window for the reply reaches `live`, and the window holds
+        // every frame it published before (it is written as frames are published).
         await this.nc.flush();
         await this.#replayWindow(subject, seam);
       } catch (err) {
@@ -556,39 +566,18 @@ export class NatsMediaBus implements MediaBus {
     return stop;
   }
 
-  /**
-   * Reads the retained window for `subject` (an ordered consumer from the oldest message) into
-   * the seam, until the consumer has nothing pending — and, if the live side already holds
-   * frames past what the window gave, a little longer, so frames published just before the live
-   * subscription started (still on their way into the stream) are not missed.
-   */
+  /** Asks the stream's owner for its window and feeds it to the seam (nothing when nobody owns it: live starts at the next mark). */
   async #replayWindow(subject: string, seam: WindowSeam): Promise<void> {
-    const consumer = await this.js.consumers.get(this.streams.media, { filter_subjects: subject, deliver_policy: DeliverPolicy.All });
-    const info = await consumer.info(true);
-    if (info.num_pending === 0) {
-      await consumer.delete().catch(() => false);
-      return;
-    }
     const window = this.#reassembler();
-    const messages: ConsumerMessages = await consumer.consume({ max_messages: 512 });
-    const giveUp = setTimeout(() => void messages.close(), WINDOW_READ_TIMEOUT_MS);
-    let catchUp: NodeJS.Timeout | undefined;
     try {
-      for await (const m of messages) {
-        const f = this.#frame(window, m.subject, headerMap(m.headers), m.data);
+      const outcome = await requestReplay(this.nc, this.subjects.root, subject, (headers, data) => {
+        const f = this.#frame(window, subject, headers, data);
         if (f) seam.fromWindow(f);
-        if (m.info.pending > 0) continue;
-        if (!seam.gapAtSeam()) break;
-        catchUp ??= setTimeout(() => void messages.close(), SEAM_CATCH_UP_MS);
-      }
+      }, this.opts.replayTimeoutMs ?? REPLAY_TIMEOUT_MS);
+      this.stats.replays[outcome]++;
     } finally {
-      clearTimeout(giveUp);
-      clearTimeout(catchUp);
       window.clear();
       this.#reassemblers.delete(window);
-      await messages.close().catch(() => undefined);
-      // Ephemeral consumers otherwise linger for their inactive threshold (5 min).
-      await consumer.delete().catch(() => false);
     }
   }
 
@@ -795,12 +784,14 @@ export class NatsMediaBus implements MediaBus {
 
   #stopAll(): void {
     clearInterval(this.#sweep);
+    this.replay.close();
     for (const stop of [...this.#stops]) stop();
   }
 
   async drain(): Promise<void> {
     if (this.nc.isClosed() || this.nc.isDraining()) return this.#closedPromise();
     clearInterval(this.#sweep);
+    this.replay.close();
     this.#flushOutbox();
     await this.nc.drain();
   }

@@ -1,0 +1,146 @@
+/**
+ * Window replay over core NATS request–reply (DESIGN.md "NATS", README "subjects"):
+ *
+ *     request  <root>.replay.<kind>.<sim>.<channel>    (empty payload, a reply inbox)
+ *     replies  one message per frame (or per chunk of a big frame), exactly as it was published
+ *              on <root>.media.<kind>.<sim>.<channel> (same headers, same payload), oldest first,
+ *              from a segment mark; then an empty message with `Jt1078-Replay-End: <frames>`.
+ *
+ * The pod that publishes a stream subscribes to its replay subject while it holds a window for
+ * it, so a request for a stream nobody owns gets NATS' "no responders" status at once (the
+ * requester then starts live, at the next segment mark) instead of waiting for a timeout.
+ * Replies to one request are published back to back on one connection, so they arrive in order.
+ */
+import { Empty, createInbox, headers as natsHeaders, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { EncodedHeaders } from './encoded-headers.js';
+import type { HeaderMap } from './frame-envelope.js';
+import type { WireMessage } from './frame-messages.js';
+import { ReplayWindows, type ReplayWindowOptions } from './replay-window.js';
+
+/** Header on the message that ends a replay: the number of frames it carried. */
+export const REPLAY_END_HEADER = 'Jt1078-Replay-End';
+
+/** How a replay request ended. */
+export type ReplayOutcome = 'replayed' | 'no-owner' | 'timeout';
+
+export function headerMap(h: MsgHdrs | undefined): Map<string, string> {
+  const m = new Map<string, string>();
+  if (h) for (const [k, v] of h) m.set(k, v[0] ?? '');
+  return m;
+}
+
+/** The replay subject of a media subject (`<root>.media.…` → `<root>.replay.…`). */
+export function replaySubjectOf(root: string, mediaSubject: string): string {
+  return `${root}.replay.${mediaSubject.slice(root.length + '.media.'.length)}`;
+}
+
+export interface FrameReplayCounters {
+  /** Requests this pod answered, and the frames it sent in them. */
+  answered: number;
+  framesSent: number;
+}
+
+/**
+ * The owner's side: keeps the window of every stream this connection publishes and answers
+ * replay requests for them.
+ */
+export class FrameReplayResponder {
+  readonly windows: ReplayWindows<readonly WireMessage[]>;
+  readonly #subs = new Map<string, Subscription>();
+  readonly #sweep: NodeJS.Timeout;
+  readonly counters: FrameReplayCounters = { answered: 0, framesSent: 0 };
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly root: string,
+    opts: Omit<ReplayWindowOptions, 'onOpen' | 'onClose'>,
+  ) {
+    this.windows = new ReplayWindows({ ...opts, onOpen: (s) => this.#open(s), onClose: (s) => this.#close(s) });
+    this.#sweep = setInterval(() => this.windows.sweep(), Math.max(1000, opts.keepMs / 4)).unref();
+  }
+
+  /** A frame this pod published on `mediaSubject`, as the messages that carried it. */
+  record(mediaSubject: string, messages: readonly WireMessage[], mark: boolean): void {
+    let bytes = 0;
+    for (const m of messages) bytes += m.data.length + m.headers.length;
+    this.windows.record(mediaSubject, { value: messages, bytes, mark });
+  }
+
+  #open(mediaSubject: string): void {
+    if (this.nc.isClosed() || this.nc.isDraining()) return;
+    const sub = this.nc.subscribe(replaySubjectOf(this.root, mediaSubject), {
+      callback: (err, msg) => {
+        if (err || !msg.reply) return;
+        this.#answer(mediaSubject, msg.reply);
+      },
+    });
+    this.#subs.set(mediaSubject, sub);
+  }
+
+  #answer(mediaSubject: string, reply: string): void {
+    const frames = this.windows.read(mediaSubject);
+    try {
+      for (const messages of frames) {
+        for (const m of messages) this.nc.publish(reply, m.data, { headers: new EncodedHeaders(m.headers) });
+      }
+      const end = natsHeaders();
+      end.set(REPLAY_END_HEADER, String(frames.length));
+      this.nc.publish(reply, Empty, { headers: end });
+      this.counters.answered++;
+      this.counters.framesSent += frames.length;
+    } catch {
+      // Closed meanwhile: the requester times out and starts live.
+    }
+  }
+
+  #close(mediaSubject: string): void {
+    this.#subs.get(mediaSubject)?.unsubscribe();
+    this.#subs.delete(mediaSubject);
+  }
+
+  close(): void {
+    clearInterval(this.#sweep);
+    this.windows.clear();
+  }
+}
+
+/**
+ * The requester's side: asks the owner of `mediaSubject` for its window and hands each message to
+ * `onMessage` (headers and payload as on the media subject). Resolves when the owner's end
+ * marker arrives, at once when nobody owns the stream, or after `timeoutMs`.
+ */
+export async function requestReplay(
+  nc: NatsConnection,
+  root: string,
+  mediaSubject: string,
+  onMessage: (headers: HeaderMap, data: Uint8Array) => void,
+  timeoutMs: number,
+): Promise<ReplayOutcome> {
+  const inbox = createInbox();
+  let timer: NodeJS.Timeout | undefined;
+  let sub: Subscription | undefined;
+  let done = false;
+  try {
+    return await new Promise<ReplayOutcome>((settle) => {
+      const resolve = (o: ReplayOutcome) => {
+        done = true;
+        settle(o);
+      };
+      sub = nc.subscribe(inbox, {
+        callback: (err, msg) => {
+          if (done) return;
+          if (err) return resolve('timeout');
+          if (msg.data.length === 0 && msg.headers?.code === 503) return resolve('no-owner');
+          const h = headerMap(msg.headers);
+          if (h.has(REPLAY_END_HEADER)) return resolve('replayed');
+          onMessage(h, msg.data);
+        },
+      });
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      nc.publish(replaySubjectOf(root, mediaSubject), Empty, { reply: inbox });
+    });
+  } finally {
+    clearTimeout(timer);
+    sub?.unsubscribe();
+  }
+}
