@@ -12,6 +12,9 @@ import type { StreamRegistry } from '@jt1078/store';
 import { addHlsRoutes } from './hls-routes.js';
 import { LiveStreamPool } from './live-stream-pool.js';
 import { createPackagerMetrics } from './packager-metrics.js';
+import type { PackagerMembers } from './packager-members.js';
+import { rendezvousOwners } from './rendezvous-owners.js';
+import { StreamProxy } from './stream-proxy.js';
 
 export interface PackagerDeps {
   readonly config: Config;
@@ -22,15 +25,34 @@ export interface PackagerDeps {
   readonly log: Logger;
   /** Who announces viewers (the pod name). */
   readonly pod: string;
+  /** The live replicas, started: streams are shared among them (cluster.packager.replicas_per_stream), the others proxied. */
+  readonly members?: PackagerMembers;
 }
 
-export function startPackager(deps: PackagerDeps): LiveStreamPool {
-  const { config } = deps;
+export interface StartedPackager {
+  readonly pool: LiveStreamPool;
+  close(): void;
+}
+
+export function startPackager(deps: PackagerDeps): StartedPackager {
+  const { config, members } = deps;
   const metrics = createPackagerMetrics(deps.metricsRegistry);
   const pool = new LiveStreamPool({ bus: deps.bus, log: deps.log, partMs: config.cluster.hls.part_ms, segmentMs: config.cluster.hls.segment_ms, announceAs: deps.pod, metrics });
+  const proxy = members ? new StreamProxy(members.self.name) : undefined;
+  if (members) metrics.bindMembers(() => members.members().length);
+  const k = config.cluster.packager.replicas_per_stream;
   addHlsRoutes(deps.router, {
     pool, registry: deps.registry, metrics, prefixes: { realtime: config.jt1078.realtime.prefix, playback: config.jt1078.playback.prefix },
     ...(config.cluster.hls.signing_secret ? { signingSecret: config.cluster.hls.signing_secret } : {}),
+    ...(members && proxy
+      ? { sharing: { self: members.self.name, proxy, owners: (streamPath: string) => rendezvousOwners(streamPath, members.members(), k), unreachable: (name: string) => members.unreachable(name) } }
+      : {}),
   });
-  return pool;
+  return {
+    pool,
+    close: () => {
+      pool.close();
+      proxy?.close();
+    },
+  };
 }
