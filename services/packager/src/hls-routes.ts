@@ -105,11 +105,17 @@ export function addHlsRoutes(router: HttpRouter, opts: HlsRoutesOptions): HttpRo
     }
   };
 
-  /** Resolves once `ready()` holds (true) or after `ms` (false), timing the wait. */
+  /**
+   * Resolves once `ready()` holds (true) or after `ms` (false), timing the wait. A stream that
+   * ends meanwhile will never have what is waited for: 404 at once, not a 503 after the wait.
+   */
   const blockFor = async (kind: 'playlist' | 'part', stream: LiveStream, ready: () => boolean, ms: number): Promise<boolean> => {
     const started = performance.now();
-    const ok = await waitFor(stream, ready, ms);
-    m?.blockingWaits.observe({ kind, outcome: ok ? 'ready' : 'timeout' }, (performance.now() - started) / 1000);
+    const ended = () => stream.packager.segmenter.playlistState().ended;
+    const ok = await waitFor(stream, () => ready() || ended(), ms);
+    const outcome = ready() ? 'ready' : ok ? 'ended' : 'timeout';
+    m?.blockingWaits.observe({ kind, outcome }, (performance.now() - started) / 1000);
+    if (outcome === 'ended') throw refuse('stream-ended', 404, `stream ${stream.coordinates.streamPath} has ended: what was asked for will never exist`);
     return ok;
   };
 

@@ -239,6 +239,7 @@ export class MediaFramePackager {
    * discontinuity. What was being cut is closed now; the new connection begins at its first mark.
    */
   newConnection(): void {
+    this.segmenter.resume();
     this.segmenter.interrupt();
     this.#lastMs.video = -1;
     this.#lastMs.audio = -1;
