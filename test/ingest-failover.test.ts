@@ -104,7 +104,7 @@ describe.runIf(sharedTestdataAvailable())('ingest failover', () => {
       const now = await registry.list();
       return onA.every((e) => now.some((n) => n.name === e.name && n.pod === 'ingest-b'));
     }, 15_000, 'original names back on ingest-b');
-    console.log(`${onA.length} streams back under their original names ${Date.now() - killedAt} ms after kill -9 (pod liveness TTL 2 s)`);
+    console.log(`${onA.length} streams back under their original names ${Date.now() - killedAt} ms after kill -9 (pod liveness TTL 1.5 s)`);
     expect((await registry.list()).filter((e) => e.name.match(/-\d{13}$/))).toEqual([]);
 
     // Exactly one leave per connection ingest-a held, emitted by the taker before its join.

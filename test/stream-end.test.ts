@@ -76,7 +76,7 @@ describe('a stream that leaves', () => {
     device!.stop();
     let ended = '';
     await until(async () => (ended = (await get()).body).includes('#EXT-X-ENDLIST'), 10_000, 'EXT-X-ENDLIST');
-    console.log(`EXT-X-ENDLIST ${Date.now() - leftAt} ms after the device left (leave grace 1 s)`);
+    console.log(`EXT-X-ENDLIST ${Date.now() - leftAt} ms after the device left (leave grace 1.5 s)`);
     expect(ended).not.toContain('EXT-X-PRELOAD-HINT');
     const answer = await blocked;
     expect(answer.status).toBe(404);

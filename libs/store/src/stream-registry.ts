@@ -52,7 +52,7 @@ export interface NameClaim {
 }
 
 /** How long a pod's liveness key lives without renewal: a pod killed with -9 is known dead after it. */
-export const POD_LIVENESS_TTL_MS = 2000;
+export const POD_LIVENESS_TTL_MS = 1500;
 
 export interface StreamRegistry {
   /** The name granted: `baseName` when free, else `baseName-<unix ms>` (+1 ms until free). */

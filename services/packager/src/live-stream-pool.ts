@@ -19,7 +19,7 @@ const VIEWER_NOTICE_MS = 2000;
  * device that reconnects to another pod at once (its name taken over, leave then join) goes on
  * in the same playlist without an EXT-X-ENDLIST in between.
  */
-export const LEAVE_GRACE_MS = 1000;
+export const LEAVE_GRACE_MS = 1500;
 /** Ended streams are looked at this often, to be dropped once their window has passed. */
 const SWEEP_MS = 1000;
 

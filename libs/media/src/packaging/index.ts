@@ -86,6 +86,14 @@ export class MediaFramePackager {
   #marks = 0;
   #firstSequence: number | undefined;
   #started = false;
+  /**
+   * After newConnection(): the stream's next connection continues it, and its first mark is the
+   * start of the segment the numbering continues with (the caller switches at that mark), not a
+   * mark a late joiner may have come in after. Without this, a connection whose first frame was
+   * not its first mark (audio came first) would start at its second mark, leaving the number of
+   * the first one missing from the playlist.
+   */
+  #continuing = false;
   #startMs = 0;
   /** Samples held until the tracks are decided (undefined once they are). */
   #pending: Array<() => void> | undefined = [];
@@ -156,7 +164,7 @@ export class MediaFramePackager {
       ? this.#marker.mark({ mediaKind: kind, keyFrame: videoOut?.sample.keyFrame ?? false, timestamp: ms }, { force: videoOut?.changed === true && this.#started })
       : frame.segment;
     if (msn !== undefined) this.#marks++;
-    const opens = msn !== undefined && (this.#started || this.#firstSequence === 0 || this.#marks >= 2 || this.#marker !== undefined);
+    const opens = msn !== undefined && (this.#started || this.#continuing || this.#firstSequence === 0 || this.#marks >= 2 || this.#marker !== undefined);
     if (!this.#started && !opens) {
       this.stats.framesBeforeStart++;
       if (kind === 'audio') this.#keepPreRoll(frame);
@@ -164,6 +172,7 @@ export class MediaFramePackager {
     }
     if (opens && !this.#started) {
       this.#started = true;
+      this.#continuing = false;
       this.#startMs = ms;
     }
     if (opens) this.#markDiscontinuity = frame.discontinuity;
@@ -246,6 +255,7 @@ export class MediaFramePackager {
     this.#marks = 0;
     this.#firstSequence = undefined;
     this.#started = false;
+    this.#continuing = true;
     this.#preRoll.length = 0;
     this.#audioEpochTime = undefined;
   }
