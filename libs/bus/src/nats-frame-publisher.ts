@@ -26,6 +26,7 @@ import type { NatsBusContext } from './nats-bus-context.js';
 import { unsentBytesProbe } from './nats-connection.js';
 import { FrameReplayResponder } from './nats-frame-replay.js';
 import type { Subjects } from './subjects.js';
+import { encodeWireBatch, rawCommandSender } from './nats-wire-batch.js';
 
 /**
  * Unsent bytes (nats.js' outbound buffer + the socket's) that make pressure soft. The kernel's
@@ -91,6 +92,8 @@ export class NatsFramePublisher {
   readonly #softBytes: number;
   readonly #hardBytes: number;
   readonly #reconnectBufferBytes: number;
+  /** The turn's frames go to nats.js as one command when it has a raw sender (nats-wire-batch.ts). */
+  readonly #raw: ((bytes: Uint8Array) => void) | undefined;
 
   constructor(private readonly ctx: NatsBusContext, opts: NatsFramePublisherOptions) {
     this.replay = new FrameReplayResponder(ctx.nc, ctx.subjects.root, {
@@ -103,6 +106,7 @@ export class NatsFramePublisher {
     this.#hardBytes = opts.pressureHardBytes ?? PRESSURE_HARD_BYTES;
     if (!(this.#softBytes > 0 && this.#hardBytes >= this.#softBytes)) throw new RangeError(`pressure limits: need 0 < soft (${this.#softBytes}) <= hard (${this.#hardBytes})`);
     this.#unsentBytes = unsentBytesProbe(ctx.nc);
+    this.#raw = rawCommandSender(ctx.nc);
   }
 
   private get nc(): NatsConnection {
@@ -199,6 +203,11 @@ export class NatsFramePublisher {
     const frames = this.#outbox;
     this.#outbox = [];
     this.#outboxBytes = 0;
+    if (frames.length === 0) return;
+    if (this.#connected && this.#raw && !this.nc.isClosed() && !this.nc.isDraining()) {
+      this.#raw(encodeWireBatch(frames));
+      return;
+    }
     for (const f of frames) {
       if (this.#connected) this.#send(f);
       else this.#queueWhileDown(f);

@@ -34,6 +34,34 @@ export function replaySubjectOf(root: string, mediaSubject: string): string {
   return `${root}.replay.${mediaSubject.slice(root.length + '.media.'.length)}`;
 }
 
+/**
+ * Window bytes are copied into per-stream arenas of this size: a frame's buffer is usually a view
+ * into a slab shared by every stream's frames and packets (libs/jt1078 byte-slab.ts), so keeping
+ * the views for the window would keep every slab of the last ~16 s alive (a 1 GB RSS at 200
+ * devices) and give the old generation that much more to mark. Whole segments leave the window
+ * from its front, so an arena is freed once its last frame is dropped: at most one partly used
+ * arena per stream is held beyond the window's bytes.
+ */
+const ARENA_BYTES = 64 * 1024;
+
+/** Copies of the bytes one stream's window keeps, carved out of arenas (see ARENA_BYTES). */
+class WindowArena {
+  #buf = new Uint8Array(0);
+  #used = 0;
+
+  copy(src: Uint8Array): Uint8Array {
+    if (src.length > ARENA_BYTES / 4) return Uint8Array.prototype.slice.call(src);
+    if (this.#used + src.length > this.#buf.length) {
+      this.#buf = new Uint8Array(ARENA_BYTES);
+      this.#used = 0;
+    }
+    const out = this.#buf.subarray(this.#used, this.#used + src.length);
+    out.set(src);
+    this.#used += src.length;
+    return out;
+  }
+}
+
 export interface FrameReplayCounters {
   /** Requests this pod answered, and the frames it sent in them. */
   answered: number;
@@ -47,6 +75,7 @@ export interface FrameReplayCounters {
 export class FrameReplayResponder {
   readonly windows: ReplayWindows<readonly WireMessage[]>;
   readonly #subs = new Map<string, Subscription>();
+  readonly #arenas = new Map<string, WindowArena>();
   readonly #sweep: NodeJS.Timeout;
   readonly counters: FrameReplayCounters = { answered: 0, framesSent: 0 };
 
@@ -61,9 +90,18 @@ export class FrameReplayResponder {
 
   /** A frame this pod published on `mediaSubject`, as the messages that carried it. */
   record(mediaSubject: string, messages: readonly WireMessage[], mark: boolean): void {
+    let arena = this.#arenas.get(mediaSubject);
+    if (!arena) {
+      arena = new WindowArena();
+      this.#arenas.set(mediaSubject, arena);
+    }
     let bytes = 0;
-    for (const m of messages) bytes += m.data.length + m.headers.length;
-    this.windows.record(mediaSubject, { value: messages, bytes, mark });
+    const kept: WireMessage[] = [];
+    for (const m of messages) {
+      bytes += m.data.length + m.headers.length;
+      kept.push({ headers: arena.copy(m.headers), data: arena.copy(m.data) });
+    }
+    this.windows.record(mediaSubject, { value: kept, bytes, mark });
   }
 
   #open(mediaSubject: string): void {
@@ -96,6 +134,7 @@ export class FrameReplayResponder {
   #close(mediaSubject: string): void {
     this.#subs.get(mediaSubject)?.unsubscribe();
     this.#subs.delete(mediaSubject);
+    this.#arenas.delete(mediaSubject);
   }
 
   close(): void {
