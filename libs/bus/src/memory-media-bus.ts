@@ -2,21 +2,24 @@
  * The in-process bus for `jt1078 start` without NATS: the same contract as NatsMediaBus — a
  * recent window per stream from a segment mark (the same ReplayWindows the NATS publisher keeps),
  * events held until acknowledged, retried after a delay and handed on when a consumer goes away
- * without acknowledging — with nothing leaving the process. Frames are delivered synchronously
+ * without acknowledging (memory-event-queue.ts) — with nothing leaving the process. Frames are delivered synchronously
  * and whole (no chunking: there is no max_payload in a process), so a window replay has no seam
  * to join: the window is handed over and the subscription added in one turn of the event loop.
  */
 import { DropReason, countDrop, newBusStats, type BusStats } from './bus-stats.js';
 import type { EventEnvelope } from './event-envelope.js';
 import { frameHeaders, type FrameEnvelope } from './frame-envelope.js';
-import { BusClosed, WindowNeedsOneStream } from './media-bus.js';
+import { WindowNeedsOneStream } from './media-bus.js';
 import { ReplayWindows } from './replay-window.js';
+import { MemoryEventQueue } from './memory-event-queue.js';
 import type {
   BusPressure, BusStatus, FrameFilter, MediaBus, PendingBusEvent, SubscribeFramesOptions, TalkFilter, Unsubscribe, ViewerFilter,
 } from './media-bus.js';
 import { checkChannel, checkSim, type StreamKind } from './subjects.js';
 import { talkHeaders, type TalkAudio } from './talk-envelope.js';
 import type { ViewerNotice } from './viewer-notice.js';
+
+export { EventQueueFull } from './memory-event-queue.js';
 
 export interface MemoryMediaBusOptions {
   /** Time a stream's window covers from its first segment mark (default 16 s, as the NATS bus). */
@@ -34,31 +37,6 @@ export interface MemoryMediaBusOptions {
   readonly now?: () => number;
 }
 
-/** publishEvent on a full in-process queue (nothing consumes events). */
-export class EventQueueFull extends Error {
-  override readonly name = 'EventQueueFull';
-  readonly kind = 'event-queue-full';
-  constructor(readonly limit: number) {
-    super(`in-process event queue holds ${limit} unacknowledged events: is the webhook relay running?`);
-  }
-}
-
-interface Consumer {
-  readonly durable: string;
-  readonly handler: (pending: PendingBusEvent) => void;
-}
-
-interface StoredEvent {
-  readonly event: EventEnvelope;
-  readonly order: number;
-  deliveries: number;
-  /** The consumer holding it, until `ackDeadline`. */
-  holder: Consumer | undefined;
-  ackDeadline: number;
-  /** A retry waits until then. */
-  notBefore: number;
-}
-
 const matches = (f: FrameFilter, e: FrameEnvelope) =>
   f.streamKind === e.streamKind && (f.sim === undefined || f.sim === e.sim) && (f.channel === undefined || f.channel === e.channel);
 
@@ -69,25 +47,14 @@ const windowKey = (kind: StreamKind, sim: string, channel: number) => `${kind}/$
 
 export class MemoryMediaBus implements MediaBus {
   readonly stats: BusStats = newBusStats();
-  readonly deadLetters: Array<{ event: EventEnvelope; reason: string }> = [];
   readonly #windows: ReplayWindows<FrameEnvelope>;
   readonly #frameSubs = new Set<{ readonly filter: FrameFilter; readonly handler: (f: FrameEnvelope) => void }>();
   readonly #talkSubs = new Set<{ readonly filter: TalkFilter; readonly handler: (a: TalkAudio) => void }>();
   readonly #viewerSubs = new Set<{ readonly filter: ViewerFilter; readonly handler: (n: ViewerNotice) => void }>();
-  readonly #eventWatchers = new Set<(e: EventEnvelope) => void>();
   readonly #statusListeners = new Set<(s: BusStatus, detail?: string) => void>();
-  readonly #events: StoredEvent[] = [];
-  readonly #recentIds = new Map<string, number>();
-  readonly #consumers: Consumer[] = [];
-  #nextConsumer = 0;
-  #order = 0;
+  readonly #eventQueue: MemoryEventQueue;
   #sweep: NodeJS.Timeout | undefined;
-  #wake: NodeJS.Timeout | undefined;
-  #wakeAt = Infinity;
   #closed = false;
-  readonly #ackWaitMs: number;
-  readonly #maxEvents: number;
-  readonly #duplicateWindowMs: number;
   readonly #now: () => number;
 
   constructor(opts: MemoryMediaBusOptions = {}) {
@@ -98,9 +65,7 @@ export class MemoryMediaBus implements MediaBus {
       maxPodBytes: opts.maxPodWindowBytes ?? 1024 * 1024 * 1024,
       now: this.#now,
     });
-    this.#ackWaitMs = opts.ackWaitMs ?? 30_000;
-    this.#maxEvents = opts.maxEvents ?? 100_000;
-    this.#duplicateWindowMs = opts.duplicateWindowMs ?? 120_000;
+    this.#eventQueue = new MemoryEventQueue(this.stats, opts);
   }
 
   // ---- frames
@@ -191,105 +156,26 @@ export class MemoryMediaBus implements MediaBus {
     return () => void this.#viewerSubs.delete(sub);
   }
 
-  // ---- events
+  // ---- events (memory-event-queue.ts)
 
-  async publishEvent(event: EventEnvelope): Promise<void> {
-    if (this.#closed) throw new BusClosed('publishEvent');
-    const now = this.#now();
-    for (const [id, at] of this.#recentIds) {
-      if (now - at <= this.#duplicateWindowMs) break; // insertion order = publish order
-      this.#recentIds.delete(id);
-    }
-    // Like JetStream's duplicate window: the same id stored twice is one event.
-    if (this.#recentIds.has(event.id)) return;
-    if (this.#events.length >= this.#maxEvents) throw new EventQueueFull(this.#maxEvents);
-    this.#recentIds.set(event.id, now);
-    this.#events.push({ event, order: ++this.#order, deliveries: 0, holder: undefined, ackDeadline: 0, notBefore: 0 });
-    this.stats.eventsPublished++;
-    for (const w of this.#eventWatchers) this.#call(w, event);
-    this.#dispatch();
+  get deadLetters(): Array<{ event: EventEnvelope; reason: string }> {
+    return this.#eventQueue.deadLetters;
   }
 
-  async watchEvents(handler: (event: EventEnvelope) => void): Promise<Unsubscribe> {
-    if (this.#closed) throw new BusClosed('watchEvents');
-    this.#eventWatchers.add(handler);
-    return () => void this.#eventWatchers.delete(handler);
+  publishEvent(event: EventEnvelope): Promise<void> {
+    return this.#eventQueue.publishEvent(event);
   }
 
-  async consumeEvents(durable: string, handler: (pending: PendingBusEvent) => void): Promise<Unsubscribe> {
-    const consumer: Consumer = { durable, handler };
-    this.#consumers.push(consumer);
-    this.#dispatch();
-    return () => {
-      const i = this.#consumers.indexOf(consumer);
-      if (i < 0) return;
-      this.#consumers.splice(i, 1);
-      // What it held and did not acknowledge goes to the next consumer at once (JetStream waits
-      // for the ack deadline; sooner is within the contract and keeps embedded mode snappy).
-      for (const e of this.#events) if (e.holder === consumer) e.holder = undefined;
-      this.#dispatch();
-    };
+  watchEvents(handler: (event: EventEnvelope) => void): Promise<Unsubscribe> {
+    return this.#eventQueue.watchEvents(handler);
   }
 
-  #dispatch(): void {
-    if (this.#closed || this.#consumers.length === 0) return;
-    const now = this.#now();
-    let nextWake = Infinity;
-    for (const stored of [...this.#events]) {
-      if (stored.holder && stored.ackDeadline > now) {
-        nextWake = Math.min(nextWake, stored.ackDeadline);
-        continue;
-      }
-      if (stored.notBefore > now) {
-        nextWake = Math.min(nextWake, stored.notBefore);
-        continue;
-      }
-      const consumer = this.#consumers[this.#nextConsumer++ % this.#consumers.length]!;
-      stored.holder = consumer;
-      stored.ackDeadline = now + this.#ackWaitMs;
-      stored.deliveries++;
-      if (stored.deliveries > 1) this.stats.eventsRedelivered++;
-      nextWake = Math.min(nextWake, stored.ackDeadline);
-      const delivery = stored.deliveries;
-      const current = () => this.#events.includes(stored) && stored.deliveries === delivery;
-      this.#call(consumer.handler, {
-        event: stored.event,
-        order: stored.order,
-        deliveryCount: stored.deliveries,
-        ack: async () => {
-          const i = this.#events.indexOf(stored);
-          if (i >= 0) this.#events.splice(i, 1);
-        },
-        retry: (delayMs: number) => {
-          if (!current()) return;
-          stored.holder = undefined;
-          stored.notBefore = this.#now() + Math.max(0, delayMs);
-          this.#schedule(stored.notBefore);
-        },
-        keepAlive: () => {
-          if (current()) stored.ackDeadline = this.#now() + this.#ackWaitMs;
-        },
-        earlierElsewhere: async () =>
-          this.#events.some((e) => e.order < stored.order && e.event.type === stored.event.type && e.event.streamKey === stored.event.streamKey && e.holder !== consumer),
-      });
-    }
-    this.#schedule(nextWake);
+  consumeEvents(durable: string, handler: (pending: PendingBusEvent) => void): Promise<Unsubscribe> {
+    return this.#eventQueue.consumeEvents(durable, handler);
   }
 
-  #schedule(at: number): void {
-    if (at === Infinity || this.#closed) return;
-    if (this.#wake && at >= this.#wakeAt) return;
-    clearTimeout(this.#wake);
-    this.#wakeAt = at;
-    this.#wake = setTimeout(() => {
-      this.#wake = undefined;
-      this.#wakeAt = Infinity;
-      this.#dispatch();
-    }, Math.max(0, at - this.#now())).unref();
-  }
-
-  async publishDeadLetter(event: EventEnvelope, reason: string): Promise<void> {
-    this.deadLetters.push({ event, reason });
+  publishDeadLetter(event: EventEnvelope, reason: string): Promise<void> {
+    return this.#eventQueue.publishDeadLetter(event, reason);
   }
 
   // ---- lifecycle
@@ -308,12 +194,10 @@ export class MemoryMediaBus implements MediaBus {
     this.#closed = true;
     clearInterval(this.#sweep);
     this.#windows.clear();
-    clearTimeout(this.#wake);
+    this.#eventQueue.close();
     this.#frameSubs.clear();
     this.#talkSubs.clear();
     this.#viewerSubs.clear();
-    this.#eventWatchers.clear();
-    this.#consumers.length = 0;
     for (const l of this.#statusListeners) l('closed');
   }
 }

@@ -94,10 +94,17 @@ async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const everywhere = await sharingRun(ctx, REPLICAS, streams, seconds);
   const usPerFrame = (r: SharingRun) => (r.cpu * r.seconds * 1e6) / r.videoFramesPackaged;
   const ratio = shared.cpu / everywhere.cpu;
-  ctx.log(`CPU of ${REPLICAS} replicas, k = 2 / k = ${REPLICAS}: ${ratio.toFixed(2)} (target ≤ 0.6); ${usPerFrame(shared).toFixed(1)} µs per video frame packaged at k = 2 (target ≤ 25)`);
+  // On a machine the bench saturates (CPU capped by what the scheduler gives), the raw ratio
+  // tends to 1 whatever the work: the CPU each run needs for the whole offered load (its CPU per
+  // frame × the frames k replicas must package) is reported beside it.
+  const offered = streams * 25 * shared.seconds;
+  const needed = (r: SharingRun) => usPerFrame(r) * offered * r.k;
+  const normalised = needed(shared) / needed(everywhere);
+  ctx.log(`CPU of ${REPLICAS} replicas, k = 2 / k = ${REPLICAS}: ${ratio.toFixed(2)} measured, ${normalised.toFixed(2)} for the whole offered load (target ≤ 0.6); ${usPerFrame(shared).toFixed(1)} µs per video frame packaged at k = 2 (target ≤ 25)`);
   const g = `packager-sharing.${streams}`;
   return [
     { name: `${g}.cpu.k2`, value: shared.cpu * 100, unit: `% of a core (${REPLICAS} replicas together)`, baseline: { name: `k = ${REPLICAS} (every replica packages every stream)`, value: everywhere.cpu * 100, unit: '%' }, ratio, note: 'target ratio ≤ 0.6' },
+    { name: `${g}.cpu-for-offered-load.k2`, value: normalised, unit: 'ratio', note: `CPU per video frame × frames the k replicas must package, k = 2 over k = ${REPLICAS}: what the ratio is when the machine has the CPU (target ≤ 0.6)` },
     { name: `${g}.cpu-per-video-frame.k2`, value: usPerFrame(shared), unit: 'µs', note: `CPU of the replicas (proxying included) / video frames packaged; k = ${REPLICAS}: ${usPerFrame(everywhere).toFixed(1)} µs; target ≤ 25 µs` },
     { name: `${g}.streams-packaged.k2`, value: Math.max(...shared.packaged), unit: 'streams (most on one replica)', note: `per replica ${shared.packaged.join(' / ')} of ${streams}` },
     { name: `${g}.proxied.k2`, value: shared.proxied, unit: 'requests', note: `over the run; k = ${REPLICAS}: ${everywhere.proxied}` },
