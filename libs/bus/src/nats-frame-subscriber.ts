@@ -10,7 +10,7 @@ import { ChunkReassembler, type ReassemblyLoss } from './chunk-reassembler.js';
 import type { FrameEnvelope, HeaderMap } from './frame-envelope.js';
 import { BusClosed, WindowNeedsOneStream, type FrameFilter, type SubscribeFramesOptions, type Unsubscribe } from './media-bus.js';
 import type { NatsBusContext } from './nats-bus-context.js';
-import { headerMap, requestReplay } from './nats-frame-replay.js';
+import { messageHeaders, requestReplay } from './nats-frame-replay.js';
 import type { Subjects } from './subjects.js';
 import { WindowSeam } from './window-seam.js';
 
@@ -88,7 +88,7 @@ export class NatsFrameSubscriber {
     const sub: Subscription = this.nc.subscribe(subject, {
       callback: (err, msg) => {
         if (err) return;
-        const f = this.#frame(live, msg.subject, headerMap(msg.headers), msg.data);
+        const f = this.#frame(live, msg.subject, messageHeaders(msg), msg.data);
         if (!f) return;
         if (seam) seam.live(f);
         else deliver(f);
