@@ -140,6 +140,28 @@ describe('packager replicas share streams', () => {
       }
       expect(same, `${streamOf(sim)}: identical playlists from the three replicas`).toBe(true);
     }
+
+    // Live MP4 from the replica that does not package the stream: forwarded as it flows.
+    const sim = SIMS[0]!;
+    const owners = rendezvousOwners(streamOf(sim), packagers.map((p) => ({ name: p.name, url: p.url })), 2).map((o) => o.name);
+    const proxy = packagers.find((p) => !owners.includes(p.name))!;
+    const abort = new AbortController();
+    const res = await fetch(`${proxy.url}/mp4/${streamOf(sim)}.mp4`, { signal: abort.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('video/mp4');
+    const reader = res.body!.getReader();
+    const chunks: Uint8Array[] = [];
+    let got = 0;
+    while (got < 64 * 1024) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      got += value.length;
+    }
+    abort.abort();
+    const mp4 = Buffer.concat(chunks);
+    expect(mp4.subarray(4, 8).toString('latin1')).toBe('ftyp');
+    expect(mp4.includes(Buffer.from('moof'))).toBe(true);
   }, 180_000);
 
   it('hls.js through a round-robin balancer over the three keeps playing when one replica is killed with -9', async () => {
