@@ -63,7 +63,7 @@ function grants(objects: readonly K8sObject[], serviceAccount: string): string[]
 }
 
 /** The downward-API variables every pod needs (POD_NAME names it in the registry and metrics; the intercom finds its node). */
-const DOWNWARD_ENV = { POD_NAME: 'metadata.name', POD_NAMESPACE: 'metadata.namespace', NODE_NAME: 'spec.nodeName' } as const;
+const DOWNWARD_ENV = { POD_NAME: 'metadata.name', POD_NAMESPACE: 'metadata.namespace', NODE_NAME: 'spec.nodeName', POD_IP: 'status.podIP' } as const;
 
 describe('deploy/', () => {
   it('the kustomize base renders and every object validates against the Kubernetes schemas', async () => {
@@ -89,7 +89,7 @@ describe('deploy/', () => {
     expect(pod.containers[0]).toHaveProperty('securityContext.readOnlyRootFilesystem', true);
   });
 
-  it('every pod gets POD_NAME, POD_NAMESPACE and NODE_NAME from the downward API; only the intercom may read nodes and pods', () => {
+  it('every pod gets POD_NAME, POD_NAMESPACE, NODE_NAME and POD_IP from the downward API; only the intercom may read nodes and pods', () => {
     const objects = renderKustomize();
     const deployments = objects.filter((o) => o.kind === 'Deployment');
     expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['jt1078-ingest', 'jt1078-intercom', 'jt1078-packager', 'jt1078-webhook']);

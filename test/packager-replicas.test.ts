@@ -2,8 +2,9 @@
  * Two `jt1078 packager` processes behind one CDN: fed the same stream through NATS (one
  * `jt1078 ingest`, a simulated device looping the shipped H.264 + G.711µ capture), they serve the
  * same playlists and byte-identical init segments, segments and parts under the same names —
- * the second started while the stream was already running. Killed with -9 and restarted, a
- * packager rebuilds from the JetStream window and carries on with the same sequence. Blocking
+ * the second started 20 s after the stream began, whose first answer already lists the window
+ * (rebuilt from the ingest's replay, DESIGN.md "NATS"). Killed with -9 and restarted, a
+ * packager rebuilds from the replay and carries on with the same sequence. Blocking
  * playlist reload answers as draft-pantos-hls-rfc8216bis §6.2.5.2 says.
  */
 import { execFileSync } from 'node:child_process';
@@ -80,6 +81,8 @@ describe('packager replicas', () => {
   let a: Jt1078Pod;
   let b: Jt1078Pod;
   let device: SimulatedDevice;
+  let bFirst: HLS.types.MediaPlaylist;
+  let bFirstMs = 0;
   const playlistUrl = (p: Jt1078Pod, query = '') => `${p.url}/hls/${STREAM}/index.m3u8${query}`;
 
   beforeAll(async () => {
@@ -90,14 +93,21 @@ describe('packager replicas', () => {
       cluster: [HLS_CONFIG],
     });
     device = new SimulatedDevice({ host: '127.0.0.1', port: live, replay: new CaptureReplay(loadCapturePackets(readCapture(CAPTURE)), { loop: true }) });
+    const streamStarted = Date.now();
     void device.start();
     a = await launchPod({ service: 'packager', name: 'packager-a', root, cluster: [HLS_CONFIG] });
     await until(async () => (await text(playlistUrl(a))).status === 200, 20_000, 'packager A to serve the stream');
     // B starts while the stream is running: it has to rebuild what A built from the window.
     await until(async () => parse((await text(playlistUrl(a))).body).segments.filter((s) => s.uri).length >= 4, 20_000, 'A to have 4 segments');
+    await new Promise((r) => setTimeout(r, Math.max(0, 20_000 - (Date.now() - streamStarted))));
     b = await launchPod({ service: 'packager', name: 'packager-b', root, cluster: [HLS_CONFIG] });
-    await until(async () => (await text(playlistUrl(b))).status === 200, 20_000, 'packager B to serve the stream');
-  }, 90_000);
+    const t0 = performance.now();
+    const first = await text(playlistUrl(b));
+    bFirstMs = performance.now() - t0;
+    console.log(`packager B, started ${((Date.now() - streamStarted) / 1000).toFixed(1)} s into the stream: first playlist in ${bFirstMs.toFixed(0)} ms`);
+    expect(first.status).toBe(200);
+    bFirst = parse(first.body);
+  }, 120_000);
 
   afterAll(async () => {
     device?.stop();
@@ -112,6 +122,20 @@ describe('packager replicas', () => {
     expect([x.status, y.status]).toEqual([200, 200]);
     return [x.body, y.body];
   }
+
+  it('a packager started 20 s into the stream answers its first request with the whole window, rebuilt from the ingest\'s replay', async () => {
+    // Not a live start at the next segment mark (which would list at most one segment): the
+    // playlist window (6 segments) is there at once, under A's names and numbers.
+    const complete = bFirst.segments.filter((s) => s.uri);
+    expect(complete.length).toBeGreaterThanOrEqual(5);
+    const a1 = parse((await text(playlistUrl(a))).body);
+    for (const s of complete) {
+      const t = a1.segments.find((u) => u.uri === s.uri);
+      if (t) expect([t.mediaSequenceNumber, t.duration]).toEqual([s.mediaSequenceNumber, s.duration]);
+    }
+    expect(complete.some((s) => a1.segments.some((u) => u.uri === s.uri))).toBe(true);
+    expect(bFirstMs).toBeGreaterThan(0);
+  });
 
   it('serve the same playlist and the same bytes under the same names', async () => {
     let identical = 0;
@@ -163,7 +187,7 @@ describe('packager replicas', () => {
     await a.start();
     await until(async () => (await text(playlistUrl(a))).status === 200, 20_000, 'restarted A to serve the stream');
     const after = parse((await text(playlistUrl(a))).body);
-    // Rebuilt from the JetStream window: segments from before the kill, under their old numbers.
+    // Rebuilt from the ingest's replay: segments from before the kill, under their old numbers.
     expect(after.segments.filter((s) => s.uri)[0]!.mediaSequenceNumber).toBeLessThanOrEqual(lastBefore);
     const common = after.segments.filter((s) => s.uri && before.segments.some((t) => t.uri === s.uri));
     expect(common.length).toBeGreaterThan(0);

@@ -45,6 +45,8 @@ export interface BusStats {
   eventsRedelivered: number;
   talkPublished: number;
   viewerNoticesPublished: number;
+  /** Window replays asked for by subscribeFrames({fromWindow}), by how they ended. */
+  replays: { replayed: number; 'no-owner': number; timeout: number };
 }
 
 export function newBusStats(): BusStats {
@@ -52,6 +54,7 @@ export function newBusStats(): BusStats {
   return {
     framesPublished: 0, bytesPublished: 0, chunkedFrames: 0, chunksPublished: 0, framesDropped: 0, dropped,
     reassemblyTimeouts: 0, seamDuplicates: 0, eventsPublished: 0, eventsRedelivered: 0, talkPublished: 0, viewerNoticesPublished: 0,
+    replays: { replayed: 0, 'no-owner': 0, timeout: 0 },
   };
 }
 

@@ -11,6 +11,7 @@ export interface BusPod {
   readonly config: {
     readonly cluster: {
       readonly nats: { readonly url: string; readonly subject_root: string; readonly event_ack_wait_second: number };
+      readonly replay?: { readonly window_second: number; readonly stream_max_bytes: number; readonly pod_max_bytes: number };
     };
   };
   readonly health: { block(name: string, reason: string): void; unblock(name: string): void };
@@ -18,9 +19,11 @@ export interface BusPod {
 
 export function connectPodBus(pod: BusPod): Promise<NatsMediaBus> {
   const nats = pod.config.cluster.nats;
+  const replay = pod.config.cluster.replay;
   return NatsMediaBus.connect({
     url: nats.url,
     root: nats.subject_root,
+    ...(replay ? { windowMs: replay.window_second * 1000, windowMaxBytes: replay.stream_max_bytes, windowPodMaxBytes: replay.pod_max_bytes } : {}),
     eventAckWaitMs: nats.event_ack_wait_second * 1000,
     name: pod.name,
     onStatus: (s, detail) => {

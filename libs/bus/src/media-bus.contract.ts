@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DropReason } from './bus-stats.js';
 import type { EventEnvelope } from './event-envelope.js';
 import type { FrameEnvelope } from './frame-envelope.js';
-import type { MediaBus, PendingBusEvent } from './media-bus.js';
+import { WindowNeedsOneStream, type MediaBus, type PendingBusEvent } from './media-bus.js';
 import { InvalidSubjectToken } from './subjects.js';
 import type { TalkAudio } from './talk-envelope.js';
 import type { ViewerNotice } from './viewer-notice.js';
@@ -21,7 +21,7 @@ export interface MediaBusHarness {
   dispose?(bus: MediaBus): Promise<void>;
   /** The bus's ack wait for events: a crashed consumer's events come back after it. */
   readonly ackWaitMs: number;
-  /** JetStream stores core-published frames asynchronously: how long to wait before relying on the window. */
+  /** How long to wait after publishing before relying on the window (0: the publisher keeps it as it publishes). */
   readonly windowSettleMs: number;
 }
 
@@ -138,19 +138,31 @@ export function mediaBusContract(h: MediaBusHarness): void {
       }
     });
 
-    it('replays the windows of every stream a wildcard matches, each in order', async () => {
+    it('replays a window from its first segment mark, each stream its own, and refuses a wildcard window', async () => {
       const bus = await fresh();
       for (let i = 0; i < 10; i++) {
-        bus.publishFrame(testFrame(i, { sim: '013800000005' }));
+        bus.publishFrame(testFrame(i, { sim: '013800000005', ...(i === 3 || i === 7 ? { segment: i } : {}) }));
         bus.publishFrame(testFrame(i, { sim: '013800000006', connectionId: 'conn-6' }));
       }
       await sleep(h.windowSettleMs);
-      const got: FrameEnvelope[] = [];
-      await bus.subscribeFrames({ streamKind: 'live' }, (f) => got.push(f), { fromWindow: true });
-      for (const sim of ['013800000005', '013800000006']) {
-        expect(got.filter((f) => f.sim === sim).map((f) => f.sequence)).toEqual(Array.from({ length: 10 }, (_, i) => i));
-      }
-      expect(got).toHaveLength(20);
+      const marked: FrameEnvelope[] = [];
+      await bus.subscribeFrames({ streamKind: 'live', sim: '013800000005', channel: 1 }, (f) => marked.push(f), { fromWindow: true });
+      expect(marked.map((f) => f.sequence)).toEqual([3, 4, 5, 6, 7, 8, 9]);
+      expect(marked[0]!.segment).toBe(3);
+      const unmarked: FrameEnvelope[] = [];
+      await bus.subscribeFrames({ streamKind: 'live', sim: '013800000006', channel: 1 }, (f) => unmarked.push(f), { fromWindow: true });
+      expect(unmarked.map((f) => f.sequence)).toEqual(Array.from({ length: 10 }, (_, i) => i));
+      await expect(bus.subscribeFrames({ streamKind: 'live' }, () => {}, { fromWindow: true })).rejects.toBeInstanceOf(WindowNeedsOneStream);
+    });
+
+    it('has no window for a stream nobody publishes: the subscription goes live at once', async () => {
+      const bus = await fresh();
+      const sim = '013800000007';
+      const got: number[] = [];
+      await bus.subscribeFrames({ streamKind: 'live', sim, channel: 1 }, (f) => got.push(f.sequence), { fromWindow: true });
+      expect(got).toEqual([]);
+      bus.publishFrame(testFrame(0, { sim, segment: 0 }));
+      await waitFor(() => got.length === 1, 5000, 'live frame');
     });
 
     it('carries a 3 MB frame intact, live and from the window, without dropping anything', async () => {

@@ -1,4 +1,4 @@
-/** The MediaBus contract against both adapters: in-process, and NATS/JetStream on a real server (unique subject root per bus). */
+/** The MediaBus contract against both adapters: in-process, and NATS (core media with replay, JetStream events) on a real server (unique subject root per bus). */
 import { natsUrl, uniquePrefix } from '../../../test/support/services.js';
 import { mediaBusContract } from './media-bus.contract.js';
 import { MemoryMediaBus } from './memory-media-bus.js';
@@ -23,5 +23,5 @@ mediaBusContract({
     await again.close();
   },
   ackWaitMs: 600,
-  windowSettleMs: 200,
+  windowSettleMs: 0,
 });

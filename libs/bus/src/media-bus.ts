@@ -21,6 +21,15 @@ export class BusClosed extends Error {
   }
 }
 
+/** `subscribeFrames({fromWindow})` with a wildcard: a window is asked of one stream's owner, by a literal subject. */
+export class WindowNeedsOneStream extends Error {
+  override readonly name = 'WindowNeedsOneStream';
+  readonly kind = 'window-needs-one-stream';
+  constructor() {
+    super('subscribeFrames with fromWindow needs a SIM and a channel (the window is asked of the one pod that owns the stream)');
+  }
+}
+
 /** How congested publishing is: 0 free, 1 soft (pass key frames and their GOP only), 2 hard (drop all). */
 export type BusPressure = 0 | 1 | 2;
 
@@ -37,10 +46,10 @@ export interface Unsubscribe {
 
 export interface SubscribeFramesOptions {
   /**
-   * First deliver what the bus retains for the filter (the last ~30 s of each matching stream,
-   * oldest first, every frame: a consumer that needs a decodable start skips to the first key
-   * frame itself, and the packager rebuilds several segments from it), then continue live, with
-   * no gap and no duplicate at the seam.
+   * First deliver the stream's recent window (kept by the pod that publishes it: the last ~16 s,
+   * oldest first, every frame from a segment mark, so the packager rebuilds its playlist window
+   * from it), then continue live, with no gap and no duplicate at the seam. Needs an exact SIM
+   * and channel (WindowNeedsOneStream otherwise). A stream nobody owns has no window: live only.
    */
   readonly fromWindow?: boolean;
 }

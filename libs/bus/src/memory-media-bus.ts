@@ -1,15 +1,17 @@
 /**
  * The in-process bus for `jt1078 start` without NATS: the same contract as NatsMediaBus — a
- * retained window per stream, events held until acknowledged, retried after a delay and handed
- * on when a consumer goes away without acknowledging — with nothing leaving the process. Frames
- * are delivered synchronously and whole (no chunking: there is no max_payload in a process), so
- * a window replay has no seam to join: the window is handed over and the subscription added in
- * one turn of the event loop.
+ * recent window per stream from a segment mark (the same ReplayWindows the NATS publisher keeps),
+ * events held until acknowledged, retried after a delay and handed on when a consumer goes away
+ * without acknowledging (memory-event-queue.ts) — with nothing leaving the process. Frames are delivered synchronously
+ * and whole (no chunking: there is no max_payload in a process), so a window replay has no seam
+ * to join: the window is handed over and the subscription added in one turn of the event loop.
  */
 import { DropReason, countDrop, newBusStats, type BusStats } from './bus-stats.js';
 import type { EventEnvelope } from './event-envelope.js';
 import { frameHeaders, type FrameEnvelope } from './frame-envelope.js';
-import { BusClosed } from './media-bus.js';
+import { WindowNeedsOneStream } from './media-bus.js';
+import { ReplayWindows } from './replay-window.js';
+import { MemoryEventQueue } from './memory-event-queue.js';
 import type {
   BusPressure, BusStatus, FrameFilter, MediaBus, PendingBusEvent, SubscribeFramesOptions, TalkFilter, Unsubscribe, ViewerFilter,
 } from './media-bus.js';
@@ -17,13 +19,15 @@ import { checkChannel, checkSim, type StreamKind } from './subjects.js';
 import { talkHeaders, type TalkAudio } from './talk-envelope.js';
 import type { ViewerNotice } from './viewer-notice.js';
 
+export { EventQueueFull } from './memory-event-queue.js';
+
 export interface MemoryMediaBusOptions {
-  /** How long a frame stays in its stream's window, by arrival time (default 30 s, as the NATS window's max_age). */
+  /** Time a stream's window covers from its first segment mark (default 16 s, as the NATS bus). */
   readonly windowMs?: number;
-  /** Frames kept per stream whatever their age (default 3000: 30 s of 25 fps video plus 50 audio frames/s is ~2250). */
-  readonly maxWindowFrames?: number;
-  /** Bytes kept per stream (default 64 MiB: 30 s at 16 Mbit/s). */
+  /** Bytes kept per stream (default 16 MiB). */
   readonly maxWindowBytes?: number;
+  /** Bytes kept for all streams (default 1 GiB). */
+  readonly maxPodWindowBytes?: number;
   /** An event handed out and neither acknowledged nor kept alive is handed out again after this long (default 30 s). */
   readonly ackWaitMs?: number;
   /** Events stored and not yet acknowledged (default 100 000); publishEvent rejects beyond it. */
@@ -33,76 +37,35 @@ export interface MemoryMediaBusOptions {
   readonly now?: () => number;
 }
 
-/** publishEvent on a full in-process queue (nothing consumes events). */
-export class EventQueueFull extends Error {
-  override readonly name = 'EventQueueFull';
-  readonly kind = 'event-queue-full';
-  constructor(readonly limit: number) {
-    super(`in-process event queue holds ${limit} unacknowledged events: is the webhook relay running?`);
-  }
-}
-
-interface StreamWindow {
-  readonly frames: Array<{ readonly frame: FrameEnvelope; readonly at: number }>;
-  bytes: number;
-}
-
-interface Consumer {
-  readonly durable: string;
-  readonly handler: (pending: PendingBusEvent) => void;
-}
-
-interface StoredEvent {
-  readonly event: EventEnvelope;
-  readonly order: number;
-  deliveries: number;
-  /** The consumer holding it, until `ackDeadline`. */
-  holder: Consumer | undefined;
-  ackDeadline: number;
-  /** A retry waits until then. */
-  notBefore: number;
-}
-
 const matches = (f: FrameFilter, e: FrameEnvelope) =>
   f.streamKind === e.streamKind && (f.sim === undefined || f.sim === e.sim) && (f.channel === undefined || f.channel === e.channel);
 
 /** How often ended streams' windows are looked at and freed. */
 const SWEEP_INTERVAL_MS = 5000;
 
+const windowKey = (kind: StreamKind, sim: string, channel: number) => `${kind}/${sim}/${channel}`;
+
 export class MemoryMediaBus implements MediaBus {
   readonly stats: BusStats = newBusStats();
-  readonly deadLetters: Array<{ event: EventEnvelope; reason: string }> = [];
-  readonly #windows = new Map<string, StreamWindow>();
+  readonly #windows: ReplayWindows<FrameEnvelope>;
   readonly #frameSubs = new Set<{ readonly filter: FrameFilter; readonly handler: (f: FrameEnvelope) => void }>();
   readonly #talkSubs = new Set<{ readonly filter: TalkFilter; readonly handler: (a: TalkAudio) => void }>();
   readonly #viewerSubs = new Set<{ readonly filter: ViewerFilter; readonly handler: (n: ViewerNotice) => void }>();
-  readonly #eventWatchers = new Set<(e: EventEnvelope) => void>();
   readonly #statusListeners = new Set<(s: BusStatus, detail?: string) => void>();
-  readonly #events: StoredEvent[] = [];
-  readonly #recentIds = new Map<string, number>();
-  readonly #consumers: Consumer[] = [];
-  #nextConsumer = 0;
-  #order = 0;
+  readonly #eventQueue: MemoryEventQueue;
   #sweep: NodeJS.Timeout | undefined;
-  #wake: NodeJS.Timeout | undefined;
-  #wakeAt = Infinity;
   #closed = false;
-  readonly #windowMs: number;
-  readonly #maxFrames: number;
-  readonly #maxBytes: number;
-  readonly #ackWaitMs: number;
-  readonly #maxEvents: number;
-  readonly #duplicateWindowMs: number;
   readonly #now: () => number;
 
   constructor(opts: MemoryMediaBusOptions = {}) {
-    this.#windowMs = opts.windowMs ?? 30_000;
-    this.#maxFrames = opts.maxWindowFrames ?? 3000;
-    this.#maxBytes = opts.maxWindowBytes ?? 64 * 1024 * 1024;
-    this.#ackWaitMs = opts.ackWaitMs ?? 30_000;
-    this.#maxEvents = opts.maxEvents ?? 100_000;
-    this.#duplicateWindowMs = opts.duplicateWindowMs ?? 120_000;
     this.#now = opts.now ?? Date.now;
+    this.#windows = new ReplayWindows({
+      keepMs: opts.windowMs ?? 16_000,
+      maxStreamBytes: opts.maxWindowBytes ?? 16 * 1024 * 1024,
+      maxPodBytes: opts.maxPodWindowBytes ?? 1024 * 1024 * 1024,
+      now: this.#now,
+    });
+    this.#eventQueue = new MemoryEventQueue(this.stats, opts);
   }
 
   // ---- frames
@@ -115,35 +78,11 @@ export class MemoryMediaBus implements MediaBus {
       countDrop(this.stats, DropReason.closed);
       return;
     }
-    const now = this.#now();
-    const key = `${frame.streamKind}/${frame.sim}/${frame.channel}`;
-    let w = this.#windows.get(key);
-    if (!w) {
-      w = { frames: [], bytes: 0 };
-      this.#windows.set(key, w);
-      this.#sweep ??= setInterval(() => this.#sweepWindows(), SWEEP_INTERVAL_MS).unref();
-    }
-    w.frames.push({ frame, at: now });
-    w.bytes += frame.data.length;
-    this.#trim(w, now);
+    this.#windows.record(windowKey(frame.streamKind, frame.sim, frame.channel), { value: frame, bytes: frame.data.length, mark: frame.segment !== undefined });
+    this.#sweep ??= setInterval(() => this.#windows.sweep(), SWEEP_INTERVAL_MS).unref();
     this.stats.framesPublished++;
     this.stats.bytesPublished += frame.data.length;
     for (const s of this.#frameSubs) if (matches(s.filter, frame)) this.#call(s.handler, frame);
-  }
-
-  #trim(w: StreamWindow, now: number): void {
-    while (w.frames.length > 1 && (w.frames.length > this.#maxFrames || w.bytes > this.#maxBytes || now - w.frames[0]!.at > this.#windowMs)) {
-      w.bytes -= w.frames.shift()!.frame.data.length;
-    }
-  }
-
-  #sweepWindows(): void {
-    const now = this.#now();
-    for (const [key, w] of this.#windows) {
-      const newest = w.frames[w.frames.length - 1];
-      if (!newest || now - newest.at > this.#windowMs) this.#windows.delete(key);
-      else this.#trim(w, now);
-    }
   }
 
   #call<T>(handler: (v: T) => void, v: T): void {
@@ -162,13 +101,8 @@ export class MemoryMediaBus implements MediaBus {
     if (filter.sim !== undefined) checkSim(filter.sim);
     if (filter.channel !== undefined) checkChannel(filter.channel);
     if (opts.fromWindow) {
-      const now = this.#now();
-      for (const w of this.#windows.values()) {
-        const first = w.frames[0];
-        if (!first || !matches(filter, first.frame)) continue;
-        this.#trim(w, now);
-        for (const { frame } of [...w.frames]) this.#call(handler, frame);
-      }
+      if (filter.sim === undefined || filter.channel === undefined) throw new WindowNeedsOneStream();
+      for (const frame of this.#windows.read(windowKey(filter.streamKind, filter.sim, filter.channel))) this.#call(handler, frame);
     }
     const sub = { filter, handler };
     this.#frameSubs.add(sub);
@@ -177,7 +111,7 @@ export class MemoryMediaBus implements MediaBus {
 
   /** Frames retained for one stream, oldest first. */
   windowOf(kind: StreamKind, sim: string, channel: number): readonly FrameEnvelope[] {
-    return (this.#windows.get(`${kind}/${sim}/${channel}`)?.frames ?? []).map((e) => e.frame);
+    return this.#windows.read(windowKey(kind, sim, channel));
   }
 
   // ---- talk and viewers
@@ -222,105 +156,26 @@ export class MemoryMediaBus implements MediaBus {
     return () => void this.#viewerSubs.delete(sub);
   }
 
-  // ---- events
+  // ---- events (memory-event-queue.ts)
 
-  async publishEvent(event: EventEnvelope): Promise<void> {
-    if (this.#closed) throw new BusClosed('publishEvent');
-    const now = this.#now();
-    for (const [id, at] of this.#recentIds) {
-      if (now - at <= this.#duplicateWindowMs) break; // insertion order = publish order
-      this.#recentIds.delete(id);
-    }
-    // Like JetStream's duplicate window: the same id stored twice is one event.
-    if (this.#recentIds.has(event.id)) return;
-    if (this.#events.length >= this.#maxEvents) throw new EventQueueFull(this.#maxEvents);
-    this.#recentIds.set(event.id, now);
-    this.#events.push({ event, order: ++this.#order, deliveries: 0, holder: undefined, ackDeadline: 0, notBefore: 0 });
-    this.stats.eventsPublished++;
-    for (const w of this.#eventWatchers) this.#call(w, event);
-    this.#dispatch();
+  get deadLetters(): Array<{ event: EventEnvelope; reason: string }> {
+    return this.#eventQueue.deadLetters;
   }
 
-  async watchEvents(handler: (event: EventEnvelope) => void): Promise<Unsubscribe> {
-    if (this.#closed) throw new BusClosed('watchEvents');
-    this.#eventWatchers.add(handler);
-    return () => void this.#eventWatchers.delete(handler);
+  publishEvent(event: EventEnvelope): Promise<void> {
+    return this.#eventQueue.publishEvent(event);
   }
 
-  async consumeEvents(durable: string, handler: (pending: PendingBusEvent) => void): Promise<Unsubscribe> {
-    const consumer: Consumer = { durable, handler };
-    this.#consumers.push(consumer);
-    this.#dispatch();
-    return () => {
-      const i = this.#consumers.indexOf(consumer);
-      if (i < 0) return;
-      this.#consumers.splice(i, 1);
-      // What it held and did not acknowledge goes to the next consumer at once (JetStream waits
-      // for the ack deadline; sooner is within the contract and keeps embedded mode snappy).
-      for (const e of this.#events) if (e.holder === consumer) e.holder = undefined;
-      this.#dispatch();
-    };
+  watchEvents(handler: (event: EventEnvelope) => void): Promise<Unsubscribe> {
+    return this.#eventQueue.watchEvents(handler);
   }
 
-  #dispatch(): void {
-    if (this.#closed || this.#consumers.length === 0) return;
-    const now = this.#now();
-    let nextWake = Infinity;
-    for (const stored of [...this.#events]) {
-      if (stored.holder && stored.ackDeadline > now) {
-        nextWake = Math.min(nextWake, stored.ackDeadline);
-        continue;
-      }
-      if (stored.notBefore > now) {
-        nextWake = Math.min(nextWake, stored.notBefore);
-        continue;
-      }
-      const consumer = this.#consumers[this.#nextConsumer++ % this.#consumers.length]!;
-      stored.holder = consumer;
-      stored.ackDeadline = now + this.#ackWaitMs;
-      stored.deliveries++;
-      if (stored.deliveries > 1) this.stats.eventsRedelivered++;
-      nextWake = Math.min(nextWake, stored.ackDeadline);
-      const delivery = stored.deliveries;
-      const current = () => this.#events.includes(stored) && stored.deliveries === delivery;
-      this.#call(consumer.handler, {
-        event: stored.event,
-        order: stored.order,
-        deliveryCount: stored.deliveries,
-        ack: async () => {
-          const i = this.#events.indexOf(stored);
-          if (i >= 0) this.#events.splice(i, 1);
-        },
-        retry: (delayMs: number) => {
-          if (!current()) return;
-          stored.holder = undefined;
-          stored.notBefore = this.#now() + Math.max(0, delayMs);
-          this.#schedule(stored.notBefore);
-        },
-        keepAlive: () => {
-          if (current()) stored.ackDeadline = this.#now() + this.#ackWaitMs;
-        },
-        earlierElsewhere: async () =>
-          this.#events.some((e) => e.order < stored.order && e.event.type === stored.event.type && e.event.streamKey === stored.event.streamKey && e.holder !== consumer),
-      });
-    }
-    this.#schedule(nextWake);
+  consumeEvents(durable: string, handler: (pending: PendingBusEvent) => void): Promise<Unsubscribe> {
+    return this.#eventQueue.consumeEvents(durable, handler);
   }
 
-  #schedule(at: number): void {
-    if (at === Infinity || this.#closed) return;
-    if (this.#wake && at >= this.#wakeAt) return;
-    clearTimeout(this.#wake);
-    this.#wakeAt = at;
-    this.#wake = setTimeout(() => {
-      this.#wake = undefined;
-      this.#wakeAt = Infinity;
-      this.#dispatch();
-    }, Math.max(0, at - this.#now())).unref();
-  }
-
-  async publishDeadLetter(event: EventEnvelope, reason: string): Promise<void> {
-    this.deadLetters.push({ event, reason });
+  publishDeadLetter(event: EventEnvelope, reason: string): Promise<void> {
+    return this.#eventQueue.publishDeadLetter(event, reason);
   }
 
   // ---- lifecycle
@@ -338,12 +193,11 @@ export class MemoryMediaBus implements MediaBus {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#sweep);
-    clearTimeout(this.#wake);
+    this.#windows.clear();
+    this.#eventQueue.close();
     this.#frameSubs.clear();
     this.#talkSubs.clear();
     this.#viewerSubs.clear();
-    this.#eventWatchers.clear();
-    this.#consumers.length = 0;
     for (const l of this.#statusListeners) l('closed');
   }
 }

@@ -91,19 +91,84 @@ describe('NatsMediaBus on a real server', () => {
     expect(b.stats).toMatchObject({ framesPublished: 4000, framesDropped: 0 });
   });
 
-  it('creates its streams as documented, and a second pod (or a restart with a new window) updates them in place', async () => {
-    const b = await bus({ windowMs: 30_000 });
-    const jsm = await jetstreamManager(b.nc);
-    const media = await jsm.streams.info(b.streams.media);
-    expect(media.config).toMatchObject({
-      subjects: [`${b.subjects.root}.media.>`], storage: StorageType.Memory, retention: RetentionPolicy.Limits,
-      discard: DiscardPolicy.Old, max_age: 30_000 * 1e6, duplicate_window: 2000 * 1e6,
-    });
+  it('creates its event streams as documented, no stream captures media (an earlier version\'s window stream is removed), and a second pod updates them in place', async () => {
+    const root = uniquePrefix('nats');
+    const jsm = await jetstreamManager(await raw());
+    // What an earlier version left behind: a JetStream window over the media subjects.
+    const legacy = `${root.toUpperCase()}_MEDIA`;
+    await jsm.streams.add({ name: legacy, subjects: [`${root}.media.>`], storage: StorageType.Memory, max_age: 30_000 * 1e6 });
+    const b = await bus({ root });
     const events = await jsm.streams.info(b.streams.events);
-    expect(events.config).toMatchObject({ subjects: [`${b.subjects.root}.events.>`], storage: StorageType.File, retention: RetentionPolicy.Workqueue, max_age: 0 });
-    const second = await NatsMediaBus.connect({ url: await natsUrl(), root: b.subjects.root, windowMs: 10_000 });
+    expect(events.config).toMatchObject({ subjects: [`${root}.events.>`], storage: StorageType.File, retention: RetentionPolicy.Workqueue, discard: DiscardPolicy.Old, max_age: 0 });
+    // Read from the server's stream list: nothing covers this root's media subjects.
+    const covering: string[] = [];
+    for await (const si of jsm.streams.list()) {
+      if ((si.config.subjects ?? []).some((s) => s === '>' || s === `${root}.>` || s === `${root}.media.>` || s.startsWith(`${root}.media.`))) covering.push(si.config.name);
+    }
+    expect(covering).toEqual([]);
+    const second = await NatsMediaBus.connect({ url: await natsUrl(), root });
     await second.close();
-    expect((await jsm.streams.info(b.streams.media)).config.max_age).toBe(10_000 * 1e6);
+    expect((await jsm.streams.info(b.streams.events)).config.subjects).toEqual([`${root}.events.>`]);
+  });
+
+  it('answers replay requests from the publishing pod: a plain NATS request gets the frames with their live headers from a segment mark, then the end marker', async () => {
+    const b = await bus();
+    const sim = '013800000021';
+    for (let i = 0; i < 30; i++) b.publishFrame(testFrame(i, { sim, ...(i % 10 === 5 ? { segment: 100 + i } : {}) }));
+    const nc = await raw();
+    const inbox = `_INBOX.${uniquePrefix('r')}`;
+    const replies: Msg[] = [];
+    const sub = nc.subscribe(inbox, { callback: (_e, m) => void replies.push(m) });
+    await nc.flush();
+    nc.publish(`${b.subjects.root}.replay.live.${sim}.1`, new Uint8Array(0), { reply: inbox });
+    await until(() => replies.some((m) => m.headers?.get('Jt1078-Replay-End') !== undefined && m.headers?.get('Jt1078-Replay-End') !== ''), 5000, 'replay end');
+    sub.unsubscribe();
+    const frames = replies.filter((m) => m.data.length > 0);
+    // The frames before the first mark (0..4) cannot start a playlist and are not kept.
+    expect(frames.map((m) => Number(m.headers!.get(FrameHeader.sequence)))).toEqual(Array.from({ length: 25 }, (_, i) => i + 5));
+    expect(frames[0]!.headers!.get(FrameHeader.segment)).toBe('105');
+    expect(frames[0]!.headers!.get(FrameHeader.stream)).toBe(`live/jt1078-${sim}-1`);
+    expect(replies.at(-1)!.headers!.get('Jt1078-Replay-End')).toBe('25');
+  });
+
+  it('answers 50 first opens of live streams from the owner\'s window, none waiting out a timeout (the old JetStream read never saw "nothing pending" on a live stream and gave up after 10 s)', async () => {
+    const owner = await bus();
+    const viewer = await bus({ root: owner.subjects.root });
+    const sims = Array.from({ length: 10 }, (_, i) => `0139000001${String(i).padStart(2, '0')}`);
+    let seq = 0;
+    const publisher = setInterval(() => {
+      for (const sim of sims) owner.publishFrame(testFrame(seq, { sim, keyFrame: seq % 25 === 0, ...(seq % 25 === 0 ? { segment: seq / 25 } : {}) }));
+      seq++;
+    }, 20);
+    const took: number[] = [];
+    try {
+      await sleep(1500);
+      for (let i = 0; i < 50; i++) {
+        const sim = sims[i % sims.length]!;
+        const got: FrameEnvelope[] = [];
+        const t0 = performance.now();
+        const stop = await viewer.subscribeFrames({ streamKind: 'live', sim, channel: 1 }, (f) => got.push(f), { fromWindow: true });
+        took.push(performance.now() - t0);
+        stop();
+        // A window from a mark, every frame in order after it.
+        expect(got[0]!.segment).toBeDefined();
+        expect(got.map((f) => f.sequence)).toEqual(Array.from({ length: got.length }, (_, k) => got[0]!.sequence + k));
+      }
+    } finally {
+      clearInterval(publisher);
+    }
+    expect(viewer.stats.replays).toEqual({ replayed: 50, 'no-owner': 0, timeout: 0 });
+    took.sort((x, y) => x - y);
+    console.log(`first opens: p50 ${took[24]!.toFixed(1)} ms, p99 ${took[49]!.toFixed(1)} ms over 50`);
+  }, 30_000);
+
+  it('a stream nobody owns: subscribeFrames({fromWindow}) learns it at once (no responders) and goes live', async () => {
+    const b = await bus();
+    const got: number[] = [];
+    await b.subscribeFrames({ streamKind: 'live', sim: '013800000022', channel: 1 }, (f) => got.push(f.sequence), { fromWindow: true });
+    // Answered by the server's no-responders status, not by waiting out the replay timeout.
+    expect(b.stats.replays).toEqual({ replayed: 0, 'no-owner': 1, timeout: 0 });
+    expect(got).toEqual([]);
   });
 
   it('cuts a 3 MB frame into pieces under max_payload and counts it', async () => {
@@ -192,7 +257,7 @@ describe('NatsMediaBus on a real server', () => {
   }, 20_000);
 
   describe('through a server restart (a private nats-server)', () => {
-    it('reports disconnect and reconnect, bounds what it buffers meanwhile, restores the window stream, and keeps events', async () => {
+    it('reports disconnect and reconnect, bounds what it buffers meanwhile, keeps its replay window, and keeps events', async () => {
       const server = await startNatsServer();
       servers.push(server);
       const statuses: BusStatus[] = [];
@@ -219,14 +284,11 @@ describe('NatsMediaBus on a real server', () => {
       expect(got.map(comparable)).toEqual(frames.slice(0, 3).map(comparable));
       expect(b.pressure()).toBe(0);
 
-      // The memory-storage window died with the server; the bus put its stream back.
-      const jsm = await jetstreamManager(b.nc);
-      await until(async () => (await jsm.streams.info(b.streams.media).then(() => true, () => false)), 10_000, 'media stream restored');
+      // The window lives in the publishing pod, not in the server: it outlived the restart.
       b.publishFrame(testFrame(10));
-      await sleep(200);
       const replay: number[] = [];
-      await b.subscribeFrames({ streamKind: 'live' }, (f) => replay.push(f.sequence), { fromWindow: true });
-      expect(replay).toEqual([10]);
+      await b.subscribeFrames({ streamKind: 'live', sim: frames[0]!.sim, channel: 1 }, (f) => replay.push(f.sequence), { fromWindow: true });
+      expect(replay).toEqual([0, 1, 2, 10]); // the two frames the full reconnect buffer dropped are not in it either
 
       // The file-storage events stream kept the event across the restart.
       const events: PendingBusEvent[] = [];

@@ -5,6 +5,7 @@
  * | subject                                        | carries                                      |
  * | ---------------------------------------------- | -------------------------------------------- |
  * | `<root>.media.<live|playback|talk>.<sim>.<ch>` | one frame per message (FrameEnvelope)        |
+ * | `<root>.replay.<kind>.<sim>.<ch>`              | request–reply: the owner replays its window  |
  * | `<root>.events.<realtime|playback|audio>.<join|leave>` | join/leave events, JetStream, durable |
  * | `<root>.talk.down.<sim>.<ch>`                  | browser audio on its way to a device         |
  * | `<root>.viewers.<live|playback|talk>.<sim>.<ch>` | the packager saying a stream is watched    |
@@ -64,7 +65,7 @@ export class Subjects {
     return `${this.root}.media.${kind}.${wild(sim, channel)}`;
   }
 
-  /** Every media subject (the JetStream window stream's filter). */
+  /** Every media subject (no JetStream stream may capture it: media is core NATS only). */
   get allMedia(): string {
     return `${this.root}.media.>`;
   }

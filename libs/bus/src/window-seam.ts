@@ -1,13 +1,14 @@
 /**
  * Joins a replay of the retained window to a live subscription without a gap or a duplicate.
  *
- * The NATS bus subscribes to the live subject first, then reads the JetStream window. While the
- * window is read, live frames are held here; window frames are delivered and the last sequence
- * per stream (connection id + stream path: a sequence restarts with each connection) is noted.
- * When the window is done, held frames the window already delivered are dropped and the rest go
- * out in arrival order. A live frame can also reach us after the window read ended yet still be
- * one the window gave (JetStream and core delivery race), so dropping by sequence continues per
- * stream until the first live frame past the window's last one.
+ * The NATS bus subscribes to the live subject first, then asks the owning pod for its window
+ * (`<root>.replay.…`). While the replay arrives, live frames are held here; window frames are
+ * delivered and the last sequence per stream (connection id + stream path: a sequence restarts
+ * with each connection) is noted. When the replay is done, held frames the window already
+ * delivered are dropped and the rest go out in arrival order. A live frame can also reach us
+ * after the replay ended yet still be one the window gave (the owner wrote its window before its
+ * outbox reached the server), so dropping by sequence continues per stream until the first live
+ * frame past the window's last one.
  *
  * Pure: no NATS here, so the seam is tested frame by frame.
  */

@@ -1,9 +1,10 @@
 /** The in-process StreamRegistry for `jt1078 start` (one process: no races to settle). */
-import { CURSOR_TTL_MS, type SegmentCursor, type StreamEntry, type StreamOwner, type StreamRegistry } from './stream-registry.js';
+import { CURSOR_TTL_MS, type NameClaim, type SegmentCursor, type StreamEntry, type StreamOwner, type StreamRegistry } from './stream-registry.js';
 
 export class MemoryStreamRegistry implements StreamRegistry {
   readonly #entries = new Map<string, { entry: StreamEntry; deadline: number }>();
   readonly #cursors = new Map<string, { cursor: SegmentCursor; until: number }>();
+  readonly #podsAlive = new Map<string, number>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -13,6 +14,25 @@ export class MemoryStreamRegistry implements StreamRegistry {
     for (let i = 0; this.#entries.has(name); i++) name = `${baseName}-${now + i}`;
     this.#entries.set(name, { entry: { ...owner, name }, deadline: now + ttlMs });
     return name;
+  }
+
+  async claimName(baseName: string, owner: StreamOwner, ttlMs: number, opts: { readonly wait?: boolean } = {}): Promise<NameClaim> {
+    const now = this.now();
+    const held = this.#entries.get(baseName)?.entry;
+    if (held && held.pod !== owner.pod && (this.#podsAlive.get(held.pod) ?? 0) <= now) {
+      this.#entries.set(baseName, { entry: { ...owner, name: baseName }, deadline: now + ttlMs });
+      return { name: baseName, takenOver: held };
+    }
+    if (held && opts.wait && held.pod !== owner.pod) return { name: undefined, heldBy: held.pod };
+    return { name: await this.claim(baseName, owner, ttlMs), ...(held ? { heldBy: held.pod } : {}) };
+  }
+
+  async markPodAlive(pod: string, ttlMs: number): Promise<void> {
+    this.#podsAlive.set(pod, this.now() + ttlMs);
+  }
+
+  async saveCursor(name: string, cursor: SegmentCursor): Promise<void> {
+    this.#cursors.set(name, { cursor, until: this.now() + CURSOR_TTL_MS });
   }
 
   async renew(name: string, owner: StreamOwner, ttlMs: number): Promise<boolean> {

@@ -3,7 +3,8 @@
  *
  *   {prefix}:stream:<name>   hash  owner (JSON of StreamOwner), conn (connection id)
  *   {prefix}:deadlines       zset  name → heartbeat deadline (unix ms)
- *   {prefix}:cursor:<name>   string SegmentCursor (JSON) a clean release left; PEXPIRE CURSOR_TTL_MS
+ *   {prefix}:cursor:<name>   string SegmentCursor (JSON) written at every segment mark and by a clean release; PEXPIRE CURSOR_TTL_MS
+ *   {prefix}:pod:<pod>       string a pod's liveness, PEXPIRE POD_LIVENESS_TTL_MS, renewed by the pod
  *
  * Expiry is not Redis TTL: an entry must outlive its deadline until a reaper takes it, because
  * the reaper needs the join body to emit the leave; REAP removes and returns in one script, so
@@ -12,7 +13,7 @@
  */
 import type { Redis } from 'ioredis';
 import { RedisKeyspace, connectRedis } from './redis-connection.js';
-import { CURSOR_TTL_MS, type SegmentCursor, type StreamEntry, type StreamOwner, type StreamRegistry } from './stream-registry.js';
+import { CURSOR_TTL_MS, type NameClaim, type SegmentCursor, type StreamEntry, type StreamOwner, type StreamRegistry } from './stream-registry.js';
 
 /** Entries one REAP call removes; reapExpired loops, so this only bounds one script's run time. */
 const REAP_BATCH = 100;
@@ -30,6 +31,37 @@ end
 redis.call('HSET', tag .. ':stream:' .. name, 'owner', owner, 'conn', conn)
 redis.call('ZADD', tag .. ':deadlines', deadline, name)
 return name`;
+
+/**
+ * CLAIM, except that a base name held by a connection of a dead pod (no liveness key) is taken
+ * over, and with ARGV[8] = '1' a base name held on another live pod is left alone (the caller
+ * asks again). Returns {name or '', taken-over owner JSON or '', holder pod or ''}.
+ */
+const CLAIM_NAME = `
+local tag, base, owner, conn, deadline, now, pod, wait = KEYS[1], ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7]
+local key = tag .. ':stream:' .. base
+local held = redis.call('HGET', key, 'owner')
+local name = base
+local taken = ''
+local heldBy = ''
+if held then
+  local ok, decoded = pcall(cjson.decode, held)
+  heldBy = (ok and type(decoded) == 'table' and decoded.pod) or ''
+  if heldBy ~= pod and redis.call('EXISTS', tag .. ':pod:' .. heldBy) == 0 then
+    taken = held
+  elseif wait == '1' and heldBy ~= pod then
+    return {'', '', heldBy}
+  else
+    local i = 0
+    while redis.call('EXISTS', tag .. ':stream:' .. name) == 1 do
+      name = base .. '-' .. string.format('%d', now + i)
+      i = i + 1
+    end
+  end
+end
+redis.call('HSET', tag .. ':stream:' .. name, 'owner', owner, 'conn', conn)
+redis.call('ZADD', tag .. ':deadlines', deadline, name)
+return {name, taken, heldBy}`;
 
 const RENEW = `
 local key = KEYS[1] .. ':stream:' .. ARGV[1]
@@ -64,6 +96,7 @@ return out`;
 
 type RegistryRedis = Redis & {
   jtRegClaim(tag: string, base: string, owner: string, conn: string, deadline: string, now: string): Promise<string>;
+  jtRegClaimName(tag: string, base: string, owner: string, conn: string, deadline: string, now: string, pod: string, wait: string): Promise<[string, string, string]>;
   jtRegRenew(tag: string, name: string, conn: string, deadline: string, owner: string): Promise<number>;
   jtRegRelease(tag: string, name: string, conn: string, cursor: string, cursorTtl: string): Promise<number>;
   jtRegReap(tag: string, now: string, limit: string): Promise<string[]>;
@@ -83,6 +116,7 @@ export class RedisStreamRegistry implements StreamRegistry {
     this.#ownsConnection = typeof redis === 'string';
     this.#redis = (typeof redis === 'string' ? connectRedis(redis, { name: `jt1078-registry-${prefix}` }) : redis) as RegistryRedis;
     this.#redis.defineCommand('jtRegClaim', { numberOfKeys: 1, lua: CLAIM });
+    this.#redis.defineCommand('jtRegClaimName', { numberOfKeys: 1, lua: CLAIM_NAME });
     this.#redis.defineCommand('jtRegRenew', { numberOfKeys: 1, lua: RENEW });
     this.#redis.defineCommand('jtRegRelease', { numberOfKeys: 1, lua: RELEASE });
     this.#redis.defineCommand('jtRegReap', { numberOfKeys: 1, lua: REAP });
@@ -95,6 +129,24 @@ export class RedisStreamRegistry implements StreamRegistry {
   async claim(baseName: string, owner: StreamOwner, ttlMs: number): Promise<string> {
     const now = this.now();
     return this.#redis.jtRegClaim(this.#keys.tag, baseName, JSON.stringify(owner), owner.connectionId, String(now + ttlMs), String(now));
+  }
+
+  async claimName(baseName: string, owner: StreamOwner, ttlMs: number, opts: { readonly wait?: boolean } = {}): Promise<NameClaim> {
+    const now = this.now();
+    const [name, taken, heldBy] = await this.#redis.jtRegClaimName(this.#keys.tag, baseName, JSON.stringify(owner), owner.connectionId, String(now + ttlMs), String(now), owner.pod, opts.wait ? '1' : '0');
+    return {
+      name: name === '' ? undefined : name,
+      ...(taken ? { takenOver: { ...(JSON.parse(taken) as StreamOwner), name: baseName } } : {}),
+      ...(heldBy ? { heldBy } : {}),
+    };
+  }
+
+  async markPodAlive(pod: string, ttlMs: number): Promise<void> {
+    await this.#redis.set(this.#keys.key('pod', pod), '1', 'PX', ttlMs);
+  }
+
+  async saveCursor(name: string, cursor: SegmentCursor): Promise<void> {
+    await this.#redis.set(this.#keys.key('cursor', name), JSON.stringify(cursor), 'PX', CURSOR_TTL_MS);
   }
 
   async renew(name: string, owner: StreamOwner, ttlMs: number): Promise<boolean> {

@@ -72,6 +72,30 @@ for (const h of HARNESSES) {
       expect(await r.takeCursor(name)).toBeUndefined();
     });
 
+    it('takes over a name whose holder\'s pod is dead (returning the old entry, never reaped), waits or suffixes for a live one', async () => {
+      const r = await fresh();
+      const base = 'live/jt1078-8-1';
+      await r.markPodAlive('pod-a', 60_000);
+      expect((await r.claimName(base, owner('c1', 'pod-a'), 10_000)).name).toBe(base);
+      // pod-a is alive: another pod asked to wait gets no name; without waiting, a suffixed one.
+      expect(await r.claimName(base, owner('c2', 'pod-b'), 10_000, { wait: true })).toEqual({ name: undefined, heldBy: 'pod-a' });
+      expect((await r.claimName(base, owner('c3', 'pod-b'), 10_000)).name).toBe(`${base}-${clock}`);
+      // A second connection on the holder's own pod is suffixed at once, even when asked to wait.
+      expect((await r.claimName(base, owner('c4', 'pod-a'), 10_000, { wait: true })).name).toBe(`${base}-${clock + 1}`);
+
+      // pod-z never marked itself alive (it was killed): its name is taken over at once.
+      const other = 'live/jt1078-9-1';
+      await r.claim(other, owner('z1', 'pod-z'), 10_000);
+      await r.saveCursor(other, { nextMsn: 42, discontinuity: 0, video: true });
+      const claim = await r.claimName(other, owner('b1', 'pod-b'), 10_000, { wait: true });
+      expect(claim.name).toBe(other);
+      expect(claim.takenOver).toMatchObject({ name: other, connectionId: 'z1', pod: 'pod-z', joinBody: owner('z1').joinBody });
+      expect(await r.takeCursor(other)).toEqual({ nextMsn: 42, discontinuity: 0, video: true });
+      expect((await r.list()).find((e) => e.name === other)?.connectionId).toBe('b1');
+      // The old connection is never reaped (its leave was the claimer's to emit): only the new one, at its deadline.
+      expect((await r.reapExpired(clock + 20_000)).filter((e) => e.name === other).map((e) => e.connectionId)).toEqual(['b1']);
+    });
+
     it('fences renew and release by connection id', async () => {
       const r = await fresh();
       const name = await r.claim('live/jt1078-1-1', owner('c1'), 10_000);

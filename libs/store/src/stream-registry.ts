@@ -41,9 +41,34 @@ export interface SegmentCursor {
 /** A device that stays away longer than this starts a fresh playlist (players have given up by then). */
 export const CURSOR_TTL_MS = 10 * 60_000;
 
+/** What claimName decided. */
+export interface NameClaim {
+  /** The name granted; undefined when `wait` was asked and the name is held on another live pod. */
+  readonly name: string | undefined;
+  /** The entry whose name was taken over (its pod is dead): its leave is the claimer's to emit, before the join. */
+  readonly takenOver?: StreamEntry;
+  /** The live pod holding `baseName` (when it is not free). */
+  readonly heldBy?: string;
+}
+
+/** How long a pod's liveness key lives without renewal: a pod killed with -9 is known dead after it. */
+export const POD_LIVENESS_TTL_MS = 1500;
+
 export interface StreamRegistry {
   /** The name granted: `baseName` when free, else `baseName-<unix ms>` (+1 ms until free). */
   claim(baseName: string, owner: StreamOwner, ttlMs: number): Promise<string>;
+  /**
+   * Like claim, but a `baseName` held by a connection whose pod is dead (no liveness key, see
+   * markPodAlive) is taken over at once: the old entry is returned in `takenOver` (and will never
+   * be reaped, so its leave is emitted exactly once, by the claimer). With `wait`, a name held on
+   * another pod that is alive is not suffixed: `name` is undefined and the caller asks again (the
+   * holder may have died a moment ago and its key not expired yet).
+   */
+  claimName(baseName: string, owner: StreamOwner, ttlMs: number, opts?: { readonly wait?: boolean }): Promise<NameClaim>;
+  /** This pod is alive for `ttlMs` more (renewed well within it). */
+  markPodAlive(pod: string, ttlMs: number): Promise<void>;
+  /** Where a live stream's numbering stands now (written at every segment mark): outlives a crash of its pod. */
+  saveCursor(name: string, cursor: SegmentCursor): Promise<void>;
   /**
    * Extends the owner's deadline and stores the owner's current state (meta as it is now known).
    * An entry that is gone (reaped, or lost in a Redis restart) is put back for its owner, so

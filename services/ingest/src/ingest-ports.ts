@@ -52,6 +52,17 @@ export interface StreamOwner {
 export interface StreamNameClaims {
   /** The name granted: `baseName`, or `baseName-<unix ms>` when it is taken (DESIGN.md). */
   claim(baseName: string, owner: StreamOwner, ttlMs: number): Promise<string>;
+  /**
+   * As claim, but a name whose holder's pod is dead is taken over (`takenOver`: its leave is
+   * ours to emit); with `wait`, a name held on another live pod gives no name (ask again).
+   */
+  claimName(baseName: string, owner: StreamOwner, ttlMs: number, opts?: { readonly wait?: boolean }): Promise<{
+    readonly name: string | undefined;
+    readonly takenOver?: StreamOwner & { readonly name: string };
+    readonly heldBy?: string;
+  }>;
+  /** Where the numbering stands, at every segment mark (one write per segment): outlives a crash. */
+  saveCursor(name: string, cursor: SegmentCursor): Promise<void>;
   /** Extends the deadline, re-registering an entry that is gone; false when another holds it. */
   renew(name: string, owner: StreamOwner, ttlMs: number): Promise<boolean>;
   /** Frees the name, leaving `cursor` for its next connection (libs/store SegmentCursor). */

@@ -5,13 +5,13 @@
 import type { EventEnvelope, MediaBus } from '@jt1078/bus';
 import type { Config } from '@jt1078/runtime/config';
 import type { Logger } from '@jt1078/runtime/logger';
-import { formatCallbackTime } from '@jt1078/runtime/time';
 import type { StreamRegistry } from '@jt1078/store';
 import type { Registry } from '@jt1078/runtime/metrics';
 import type { EventPublisher, FramePublisher, StreamNameClaims } from './ingest-ports.js';
 import { createIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
 import { IngestServer } from './ingest-server.js';
-import { streamEventId } from './stream-event-id.js';
+import { orphanLeave } from './orphan-leave.js';
+import { PodLiveness } from './pod-liveness.js';
 
 
 /** How often streams are checked against overtime_second. */
@@ -32,6 +32,7 @@ export class IngestService {
   #reaper: NodeJS.Timeout | undefined;
   #overtime: NodeJS.Timeout | undefined;
   #unsubscribeViewers: (() => void) | undefined;
+  #liveness: PodLiveness | undefined;
   /** Last time a packager said a stream had viewers (ms), by stream path. */
   readonly #lastViewer = new Map<string, number>();
 
@@ -63,6 +64,8 @@ export class IngestService {
   }
 
   async start(): Promise<void> {
+    this.#liveness = new PodLiveness(this.deps.registry, this.deps.pod, this.deps.log);
+    await this.#liveness.start();
     await this.server.listen();
     const ttlMs = this.deps.config.cluster.ingest.registry_ttl_second * 1000;
     this.#reaper = setInterval(() => void this.reap(), Math.max(500, ttlMs / 3));
@@ -106,15 +109,7 @@ export class IngestService {
     }
     for (const e of entries) {
       const type = e.kind === 'live' ? 'realtime' : 'playback';
-      const leave: EventEnvelope = {
-        id: streamEventId(e.connectionId, e.sim, e.channel, 'leave'),
-        type,
-        action: 'leave',
-        streamKey: e.name,
-        // The claim stored the join body before the name was decided: the entry's name is the truth.
-        body: { ...e.joinBody, streamPath: e.name, endTime: formatCallbackTime(new Date()) },
-        occurredAt: Date.now(),
-      };
+      const leave: EventEnvelope = { ...orphanLeave(e, new Date()), occurredAt: Date.now() };
       this.deps.log.warn({ stream: e.name, pod: e.pod }, 'stream expired in the registry (its pod stopped renewing): emitting its leave');
       try {
         await this.deps.bus.publishEvent(leave);
@@ -131,9 +126,12 @@ export class IngestService {
     clearInterval(this.#overtime);
     this.#unsubscribeViewers?.();
     await this.server.drain(graceMs);
+    // Alive until its streams have ended cleanly: their names are released, not taken over.
+    this.#liveness?.stop();
   }
 
   async close(): Promise<void> {
+    this.#liveness?.stop();
     clearInterval(this.#reaper);
     clearInterval(this.#overtime);
     this.#unsubscribeViewers?.();

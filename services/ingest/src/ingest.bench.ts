@@ -1,7 +1,7 @@
 /**
  * `jt1078 bench --only ingest` (issue 4): N simulated devices against one `jt1078 ingest`
  * process (a child, as a pod runs it) on real NATS and Redis. Device counts from
- * JT1078_BENCH_DEVICES (default 200,1000,2000; `--quick`: 50); JT1078_BENCH_CPU_PROF=DIR runs the
+ * JT1078_BENCH_DEVICES (default 200,500,1000; `--quick`: 50); JT1078_BENCH_CPU_PROF=DIR runs the
  * ingest with `--cpu-prof` into DIR; JT1078_BENCH_INGEST_BIN runs another checkout's ingest.
  *
  * - Devices: the bench capture (bench/bench-capture.ts: ffmpeg-made H.264 at ~1 Mbit/s, 25 fps,
@@ -15,20 +15,14 @@
  * - Memory per idle connection, separately: a fresh ingest, N connections that each open their
  *   stream (one key frame) and go quiet; RSS delta / N.
  * - The bound, in the same run: a plain nats.js client in a process of its own publishing
- *   messages of the same sizes (payload + headers) as fast as the server takes them, onto
- *   subjects a media window captures as it captures the ingest's (the same server work), and
- *   onto plain subjects; the ratio is frames/s delivered over the bound's messages/s delivered.
- * The media window of the bench's subject roots is cut to WINDOW_AGE_MS once the ingest has made
- * it: at 2,000 devices the 30 s window would hold 7.5 GB of the shared server's memory. Every
- * message is still stored and expired, as in a pod's window; the windowed bound is measured once
- * expiry runs (its first WINDOW_AGE_MS + 2 s are left out), since on NATS 2.9 expiring messages
- * across many subjects is what costs (nats-server#4043).
+ *   messages of the same sizes (payload + headers) as fast as the server takes them onto the
+ *   same kind of subjects (core NATS, as the ingest's: no JetStream stream captures media); the
+ *   ratio is frames/s delivered over the lower of the bound's messages/s and the offered load.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import path from 'node:path';
-import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { NatsMediaBus, frameHeaderBlock } from '@jt1078/bus';
 import { readCapture, type AssembledFrame } from '@jt1078/jt1078';
 import { framesOf } from '@jt1078/jt1078/testdata';
@@ -58,7 +52,6 @@ const CONNECT_TIMEOUT_MS = 60_000;
  * loop with the devices already streaming), and the report says how many were live.
  */
 const RAMP_WAIT_MS = 30_000;
-const WINDOW_AGE_MS = 5000;
 /** After N idle connections have opened their streams, RSS is read twice: soon, and once V8's memory reducer has run (it starts on an idle heap after some seconds). */
 const IDLE_SETTLE_MS = 5000;
 const IDLE_LONG_MS = 30_000;
@@ -93,14 +86,6 @@ function captureShape(file: string): CaptureShape {
       timestamp: f.timestamp ?? 0, sequence: 100_000 + i, connectionId: '00000000-0000-4000-8000-000000000000', streamPath: `live/jt1078-${BENCH_SIM}-1`, data: f.data,
     }).length;
   return { file, framesPerSecond: frames.length / seconds, wireBytesPerSecond: bytes.length / seconds, messageSizes: frames.map((f, i) => f.data.length + header(f, i)) };
-}
-
-/** Cuts the media window of `root` to WINDOW_AGE_MS (see the file comment). */
-async function shortenWindow(nc: NatsConnection, root: string): Promise<void> {
-  const jsm = await jetstreamManager(nc);
-  const name = `${root.toUpperCase()}_MEDIA`;
-  const info = await jsm.streams.info(name);
-  await jsm.streams.update(name, { ...info.config, max_age: nanos(WINDOW_AGE_MS), duplicate_window: nanos(Math.min(WINDOW_AGE_MS, 2000)) });
 }
 
 async function cleanUp(url: string, redis: string, root: string): Promise<void> {
@@ -184,7 +169,6 @@ async function loadRun(ctx: BenchContext, url: string, redis: string, shape: Cap
   const nc = await connect({ servers: url });
   const fleet: Array<{ child: ChildProcess; report: Promise<FleetProcessReport> }> = [];
   try {
-    await shortenWindow(nc, root);
     const receiver = new FrameReceiver(nc, `${root}.media.>`);
     await nc.flush();
     // Process k gets a consecutive range of SIMs (deviceSims counts up from its first).
@@ -293,21 +277,12 @@ interface Bound {
   readonly cpuMicrosPerMessage: number;
 }
 
-/**
- * The plain publish bound: messages delivered per second to the same kind of subscriber, over
- * `seconds` after `warmUpMs` (`windowed`: onto subjects a media window captures, as the bus
- * creates it for a pod, measured once its expiry runs).
- */
-async function plainBound(url: string, redis: string, shape: CaptureShape, streams: number, seconds: number, windowed: boolean): Promise<Bound> {
-  const root = `benchbound${windowed ? 'w' : 'c'}x${Date.now().toString(36)}`;
+/** The plain publish bound: messages delivered per second to the same kind of subscriber, over `seconds` after a warm-up. */
+async function plainBound(url: string, shape: CaptureShape, streams: number, seconds: number): Promise<Bound> {
+  const root = `benchbound${Date.now().toString(36)}`;
   const nc = await connect({ servers: url });
-  const warmUpMs = windowed ? WINDOW_AGE_MS + 2000 : 500;
-  let bus: NatsMediaBus | undefined;
+  const warmUpMs = 500;
   try {
-    if (windowed) {
-      bus = await NatsMediaBus.connect({ url, root });
-      await shortenWindow(nc, root);
-    }
     const receiver = new FrameReceiver(nc, `${root}.media.>`);
     await nc.flush();
     const { report } = forkChild<PlainPublishArgs, PlainPublishReport>(PLAIN_PUBLISH_PROCESS, {
@@ -327,8 +302,6 @@ async function plainBound(url: string, redis: string, shape: CaptureShape, strea
     };
   } finally {
     await nc.close();
-    await bus?.close();
-    if (windowed) await cleanUp(url, redis, root).catch(() => undefined);
   }
 }
 
@@ -341,22 +314,26 @@ async function run(ctx: BenchContext): Promise<BenchResult[]> {
   const shape = captureShape(benchCapturePath());
   const meanMessage = shape.messageSizes.reduce((a, b) => a + b, 0) / shape.messageSizes.length;
   ctx.log(`capture ${shape.file}: ${f1(shape.framesPerSecond)} frames/s, ${f0((shape.wireBytesPerSecond * 8) / 1000)} kbit/s on the wire, messages ${f0(meanMessage)} bytes on average; ${coreCount()} cores, load ${loadAverage()}`);
-  const sizes = process.env['JT1078_BENCH_DEVICES']?.split(',').map(Number) ?? (ctx.quick ? [50] : [200, 1000, 2000]);
+  const sizes = process.env['JT1078_BENCH_DEVICES']?.split(',').map(Number) ?? (ctx.quick ? [50] : [200, 500, 1000]);
+  // JT1078_BENCH_IDLE=0 leaves out the idle-memory run (35 s per size) when only throughput and CPU are wanted.
+  const measureIdle = process.env['JT1078_BENCH_IDLE'] !== '0';
   const seconds = ctx.quick ? 3 : 10;
   const results: BenchResult[] = [];
   for (const n of sizes) {
     const r = await loadRun(ctx, url, redis, shape, n, seconds);
-    const idle = await idleMemory(ctx, url, redis, shape, n, ctx.quick);
-    const bound = await plainBound(url, redis, shape, n, ctx.quick ? 2 : 8, true);
-    const core = await plainBound(url, redis, shape, n, ctx.quick ? 2 : 5, false);
+    const idle = measureIdle ? await idleMemory(ctx, url, redis, shape, n, ctx.quick) : { soon: NaN, later: NaN, heap: NaN };
+    const bound = await plainBound(url, shape, n, ctx.quick ? 2 : 5);
     const usPerFrame = (r.ingestCpu * 1e6) / r.ingestFramesPerSecond;
+    // What the ingest can be held to: the bound, or what the devices offer when that is lower.
+    const target = Math.min(bound.messagesPerSecond, r.offeredFramesPerSecond);
     const dropped = Object.entries(r.drops).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${f0(v)}`).join(', ') || 'none';
     ctx.log(
       `${n} devices (${r.liveStreams} streams live): ${f0(r.framesPerSecond)} frames/s of ${f0(r.offeredFramesPerSecond)} offered, ${f1(r.megabytesPerSecond)} MB/s; ` +
         `ingest ${f0(r.ingestCpu * 100)}% CPU (${f1(usPerFrame)} µs/frame), RSS ${f0(r.rssBytes / 2 ** 20)} MiB, idle ${f1(idle.soon / 1024)} → ${f1(idle.later / 1024)} KiB/connection; ` +
         `latency p50 ${f1(r.p50)} ms p99 ${f1(r.p99)} ms (${r.samples} frames), ingest event-loop delay p99 ${f1(r.loopDelayP99)} ms max ${f1(r.loopDelayMax)} ms; drops: ${dropped}; ` +
         `NATS server ${f0(r.natsCpu * 100)}%, fleet ${f0(r.fleetCpu * 100)}%, subscriber ${f0(r.benchCpu * 100)}%, machine ${f0(r.machineBusy * 100)}% of ${coreCount() * 100}%; ` +
-        `bound ${f0(bound.messagesPerSecond)} msgs/s windowed (${f1(bound.megabytesPerSecond)} MB/s, ${f1(bound.cpuMicrosPerMessage)} µs/msg), ${f0(core.messagesPerSecond)} plain` +
+        `bound ${f0(bound.messagesPerSecond)} msgs/s plain core publish (${f1(bound.megabytesPerSecond)} MB/s, ${f1(bound.cpuMicrosPerMessage)} µs/msg); ` +
+        `delivered ${(r.framesPerSecond / r.offeredFramesPerSecond).toFixed(3)} of offered, ${(r.framesPerSecond / target).toFixed(3)} of min(bound, offered)` +
         (r.subscriberDisconnects > 0 ? `; the subscriber was disconnected ${r.subscriberDisconnects}× (slow consumer)` : ''),
     );
     const g = `ingest.${n}`;
@@ -364,7 +341,8 @@ async function run(ctx: BenchContext): Promise<BenchResult[]> {
       { name: `${g}.frames`, value: r.framesPerSecond, unit: 'frames/s', note: `reaching a plain subscriber, of ${f0(r.offeredFramesPerSecond)} offered (${n} devices × ${f1(shape.framesPerSecond)}); ${r.liveStreams} streams live` },
       { name: `${g}.ingest-frames`, value: r.ingestFramesPerSecond, unit: 'frames/s', note: 'frames the ingest completed from what it read (published + dropped)' },
       { name: `${g}.throughput`, value: r.megabytesPerSecond, unit: 'MB/s' },
-      { name: `${g}.vs-bound`, value: r.framesPerSecond / bound.messagesPerSecond, unit: 'ratio', baseline: { name: 'plain publish, windowed subjects', value: bound.messagesPerSecond, unit: 'msgs/s' }, ratio: r.framesPerSecond / bound.messagesPerSecond, note: `plain publish onto unwindowed subjects: ${f0(core.messagesPerSecond)} msgs/s` },
+      { name: `${g}.delivered`, value: r.framesPerSecond / r.offeredFramesPerSecond, unit: 'ratio', note: 'frames reaching the subscriber / frames the devices offered' },
+      { name: `${g}.vs-bound`, value: r.framesPerSecond / target, unit: 'ratio', baseline: { name: 'min(plain core publish bound, offered)', value: target, unit: 'msgs/s' }, ratio: r.framesPerSecond / target, note: `plain core publish bound ${f0(bound.messagesPerSecond)} msgs/s, offered ${f0(r.offeredFramesPerSecond)} frames/s` },
       { name: `${g}.cpu`, value: r.ingestCpu * 100, unit: '% of a core' },
       { name: `${g}.cpu-per-frame`, value: usPerFrame, unit: 'µs', baseline: { name: 'plain publish CPU per message', value: bound.cpuMicrosPerMessage, unit: 'µs' }, ratio: usPerFrame / bound.cpuMicrosPerMessage, note: `lower is better; implies ${f0(1e6 / usPerFrame)} frames/s per core` },
       { name: `${g}.rss-per-connection`, value: r.rssBytes / n / 1024, unit: 'KiB', note: `process RSS ${f0(r.rssBytes / 2 ** 20)} MiB under load / ${n} (runtime included)` },

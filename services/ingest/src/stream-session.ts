@@ -11,6 +11,8 @@ import type { EventPublisher, FramePublisher, IngestFrame, StreamKind, StreamNam
 import { SegmentMarker } from '@jt1078/media/hls';
 import { StreamClock } from './stream-clock.js';
 import { streamEventId } from './stream-event-id.js';
+import { orphanLeave } from './orphan-leave.js';
+import { claimStreamName } from './stream-name-claim.js';
 
 /** Frames held while the registry answers; at 25 fps + audio, about 5 s. */
 export const MAX_FRAMES_BEFORE_CLAIM = 400;
@@ -53,6 +55,8 @@ export class StreamSession {
   #joinBody: Record<string, unknown> | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #ended = false;
+  /** A cursor write failed (logged once until one succeeds). */
+  #cursorFailing = false;
 
   constructor(private readonly deps: StreamSessionDeps) {
     this.baseName = `${deps.prefix}-${deps.sim}-${deps.channel}`;
@@ -74,7 +78,18 @@ export class StreamSession {
     const startTime = formatCallbackTime(this.startedAt);
     const provisional = { streamPath: this.baseName, sim: d.sim, channel: d.channel, startTime };
     try {
-      this.name = await d.claims.claim(this.baseName, { pod: d.pod, connectionId: d.connectionId, sim: d.sim, channel: d.channel, kind: d.kind, startTime, joinBody: provisional }, d.registryTtlMs);
+      const claim = await claimStreamName(d.claims, this.baseName, { pod: d.pod, connectionId: d.connectionId, sim: d.sim, channel: d.channel, kind: d.kind, startTime, joinBody: provisional }, d.registryTtlMs);
+      this.name = claim.name;
+      // The device came back after its pod died: that connection's leave first (exactly one: its
+      // entry is gone from the registry, so no reaper will emit it).
+      if (claim.takenOver) {
+        const leave = orphanLeave(claim.takenOver, d.now());
+        try {
+          await d.events.publishEvent(leave);
+        } catch (err) {
+          d.onError(err, 'leave of the taken-over connection could not be stored');
+        }
+      }
     } catch (err) {
       // The registry is down: publish under the base name rather than lose the stream; the
       // duplicate-name rule cannot be applied, which is logged.
@@ -160,6 +175,7 @@ export class StreamSession {
     }
     const timestamp = this.#clock.stamp(mediaKind, frame.exactTimestamp ?? frame.timestamp, d.monotonicMs());
     const segment = this.#segments!.mark({ mediaKind, keyFrame: frame.keyFrame, timestamp });
+    if (segment !== undefined) this.#saveCursor(segment);
     const out: IngestFrame = {
       streamKind: d.kind,
       sim: d.sim,
@@ -178,6 +194,15 @@ export class StreamSession {
     d.publisher.publishFrame(out);
     this.#stats.frame(out);
     d.onPublished(out, performance.now() - started);
+  }
+
+  /** At every segment mark, one write: a crash of this pod leaves the numbering for the device's next connection. */
+  #saveCursor(segment: number): void {
+    const d = this.deps;
+    d.claims.saveCursor(this.name!, { nextMsn: segment + 1, discontinuity: this.#discontinuity, video: this.#segments!.sawVideo }).catch((err: unknown) => {
+      if (!this.#cursorFailing) d.onError(err, 'segment cursor not saved (a crash now would restart the playlist)');
+      this.#cursorFailing = true;
+    });
   }
 
   /** Ends the stream: the leave event (with `extra`, e.g. debug capture fields) and the release. */

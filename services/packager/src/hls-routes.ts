@@ -9,6 +9,8 @@ import { HttpError, sendJson, type HttpRouter } from '@jt1078/runtime/http';
 import type { LiveStream, LiveStreamPool } from './live-stream-pool.js';
 import type { PackagerMetrics } from './packager-metrics.js';
 import { parseStreamPath } from './stream-path.js';
+import { PROXIED_HEADER, type StreamProxy } from './stream-proxy.js';
+import type { PackagerMember } from './rendezvous-owners.js';
 import { UrlSignatureRejected, signPlaylistUris, verifyStreamUrl } from './stream-url-signer.js';
 import { ViewerCount } from './viewer-count.js';
 
@@ -21,6 +23,17 @@ export interface HlsRoutesOptions {
   /** When set, every playlist and media request needs a signed query (stream-url-signer.ts). */
   readonly signingSecret?: string;
   readonly metrics?: PackagerMetrics;
+  /** Streams shared among replicas: requests for a stream this replica does not own go to an owner. */
+  readonly sharing?: StreamSharing;
+}
+
+export interface StreamSharing {
+  readonly self: string;
+  /** The stream's owners, best first (this replica among them when it packages the stream). */
+  owners(streamPath: string): PackagerMember[];
+  /** A forward could not connect to this member. */
+  unreachable(name: string): void;
+  readonly proxy: StreamProxy;
 }
 
 const CORS = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'Content-Length' };
@@ -94,12 +107,37 @@ export function addHlsRoutes(router: HttpRouter, opts: HlsRoutesOptions): HttpRo
     }
   };
 
-  /** Resolves once `ready()` holds (true) or after `ms` (false), timing the wait. */
+  /**
+   * Resolves once `ready()` holds (true) or after `ms` (false), timing the wait. A stream that
+   * ends meanwhile will never have what is waited for: 404 at once, not a 503 after the wait.
+   */
   const blockFor = async (kind: 'playlist' | 'part', stream: LiveStream, ready: () => boolean, ms: number): Promise<boolean> => {
     const started = performance.now();
-    const ok = await waitFor(stream, ready, ms);
-    m?.blockingWaits.observe({ kind, outcome: ok ? 'ready' : 'timeout' }, (performance.now() - started) / 1000);
+    const ended = () => stream.packager.segmenter.playlistState().ended;
+    const ok = await waitFor(stream, () => ready() || ended(), ms);
+    const outcome = ready() ? 'ready' : ok ? 'ended' : 'timeout';
+    m?.blockingWaits.observe({ kind, outcome }, (performance.now() - started) / 1000);
+    if (outcome === 'ended') throw refuse('stream-ended', 404, `stream ${stream.coordinates.streamPath} has ended: what was asked for will never exist`);
     return ok;
+  };
+
+  /**
+   * A stream another replica packages: the request goes to its owners in turn; true once one
+   * took it. False (serve it here) when this replica owns it, the request was forwarded already,
+   * or no owner can be reached.
+   */
+  const forwarded = async (req: IncomingMessage, res: ServerResponse, streamPath: string, kind: RouteKind): Promise<boolean> => {
+    const sharing = opts.sharing;
+    if (!sharing || req.headers[PROXIED_HEADER] !== undefined || !parseStreamPath(streamPath, opts.prefixes)) return false;
+    const owners = sharing.owners(streamPath);
+    if (owners.length === 0 || owners.some((o) => o.name === sharing.self)) return false;
+    for (const owner of owners) {
+      const outcome = await sharing.proxy.forward(req, res, owner);
+      m?.proxied.inc({ route: kind, outcome });
+      if (outcome !== 'unreachable') return true;
+      sharing.unreachable(owner.name);
+    }
+    return false;
   };
 
   const open = async (streamPath: string): Promise<LiveStream> => {
@@ -174,11 +212,13 @@ export function addHlsRoutes(router: HttpRouter, opts: HlsRoutesOptions): HttpRo
   return router
     .on('GET', '/hls/*streamPath/:file', timed((p) => routeKind(p.path['file'] ?? ''), async (req, res, p) => {
       const { streamPath, file } = p.path as { streamPath: string; file: string };
+      if (await forwarded(req, res, streamPath, routeKind(file))) return;
       if (file === 'index.m3u8') await playlist(req, res, streamPath, p.query);
       else await media(res, streamPath, file, p.query);
     }))
     .on('GET', '/mp4/*streamPath', timed(() => 'mp4', async (req, res, p) => {
       const streamPath = (p.path['streamPath'] ?? '').replace(/\.mp4$/, '');
+      if (await forwarded(req, res, streamPath, 'mp4')) return;
       authorise(streamPath, p.query);
       const stream = await open(streamPath);
       const seg = stream.packager.segmenter;

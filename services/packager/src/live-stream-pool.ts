@@ -15,6 +15,14 @@ import type { StreamCoordinates } from './stream-path.js';
 const MAX_PAST_CONNECTIONS = 8;
 /** How often a packager says which of its streams are watched. */
 const VIEWER_NOTICE_MS = 2000;
+/**
+ * After a stream's leave, frames must have stopped for this long before its playlist is ended: a
+ * device that reconnects to another pod at once (its name taken over, leave then join) goes on
+ * in the same playlist without an EXT-X-ENDLIST in between.
+ */
+export const LEAVE_GRACE_MS = 1500;
+/** Ended streams are looked at this often, to be dropped once their window has passed. */
+const SWEEP_MS = 1000;
 
 export interface LiveStream {
   readonly coordinates: StreamCoordinates;
@@ -26,7 +34,11 @@ export interface LiveStream {
   readonly pastConnections: Set<string>;
   lastRequestMs: number;
   lastFrameMs: number;
+  /** Last frame of any connection under this name (a reconnected device's come before its first mark). */
+  lastSeenMs: number;
   frames: number;
+  /** When its playlist got EXT-X-ENDLIST (the stream left); dropped a window later. */
+  endedAt?: number | undefined;
   unsubscribe?: Unsubscribe;
 }
 
@@ -52,6 +64,8 @@ export class LiveStreamPool {
   readonly #sweep: NodeJS.Timeout;
 
   readonly #announce: NodeJS.Timeout | undefined;
+  #unwatch: Unsubscribe | undefined;
+  #closed = false;
   /** Parts and segments of packagers no longer in the pool (released streams, old connections). */
   readonly #retired = { parts: 0, segments: 0 };
 
@@ -68,8 +82,15 @@ export class LiveStreamPool {
         return out;
       },
     });
-    this.#sweep = setInterval(() => this.#releaseIdle(), 5000);
+    this.#sweep = setInterval(() => this.#releaseIdle(), SWEEP_MS);
     this.#sweep.unref();
+    // Leaves end playlists (README "Streams end visibly"); a tap, so the webhook's queue keeps them.
+    void opts.bus.watchEvents((e) => {
+      if (e.action === 'leave' && e.type !== 'audio') this.#left(e.streamKey);
+    }).then(
+      (unwatch) => (this.#closed ? unwatch() : (this.#unwatch = unwatch)),
+      (err: unknown) => opts.log.warn({ err }, 'cannot watch leave events: playlists of ended streams will not say so'),
+    );
     if (opts.announceAs) {
       this.#announce = setInterval(() => this.#announceViewers(opts.announceAs!), VIEWER_NOTICE_MS);
       this.#announce.unref();
@@ -114,12 +135,13 @@ export class LiveStreamPool {
     if (!s) {
       const videoFrames = this.opts.metrics?.frames.labels('video');
       const audioFrames = this.opts.metrics?.frames.labels('audio');
-      const stream: LiveStream = { coordinates: c, packager: this.#newPackager(c.sim), connectionId: undefined, pastConnections: new Set(), lastRequestMs: Date.now(), lastFrameMs: 0, frames: 0 };
+      const stream: LiveStream = { coordinates: c, packager: this.#newPackager(c.sim), connectionId: undefined, pastConnections: new Set(), lastRequestMs: Date.now(), lastFrameMs: 0, lastSeenMs: 0, frames: 0 };
       this.#streams.set(c.streamPath, stream);
       s = stream;
       const onFrame = (f: FrameEnvelope) => {
         // A name with a `-<unix ms>` suffix shares its subject with the first connection's stream.
         if (f.streamPath !== c.streamPath) return;
+        stream.lastSeenMs = Date.now();
         if (f.connectionId !== stream.connectionId && !this.#switchConnection(stream, f)) return;
         stream.frames++;
         stream.lastFrameMs = Date.now();
@@ -147,10 +169,32 @@ export class LiveStreamPool {
     return this.#streams.get(streamPath);
   }
 
+  /** A leave for `streamPath`: unless frames go on (the device is back already), the playlist ends. */
+  #left(streamPath: string): void {
+    const s = this.#streams.get(streamPath);
+    if (!s) return;
+    const at = Date.now();
+    setTimeout(() => {
+      if (this.#streams.get(streamPath) !== s || s.endedAt !== undefined || s.lastSeenMs > at) return;
+      s.packager.end();
+      s.endedAt = Date.now();
+      this.opts.log.info({ streamPath }, 'stream left: playlist ended (EXT-X-ENDLIST)');
+    }, LEAVE_GRACE_MS).unref();
+  }
+
   #releaseIdle(): void {
     const limit = this.opts.idleReleaseMs ?? 60_000;
+    // An ended playlist stays for a window (players finish it), then the stream is gone: 404.
+    const endedLimit = (this.opts.windowSegments ?? 6) * this.opts.segmentMs;
     const now = Date.now();
     for (const [path, s] of this.#streams) {
+      if (s.endedAt !== undefined && now - s.endedAt > endedLimit) {
+        s.unsubscribe?.();
+        this.#retire(s.packager);
+        this.#streams.delete(path);
+        this.opts.log.info({ streamPath: path }, 'dropped ended stream (its window has passed)');
+        continue;
+      }
       if (now - s.lastRequestMs > limit) {
         s.unsubscribe?.();
         this.#retire(s.packager);
@@ -176,6 +220,7 @@ export class LiveStreamPool {
     if (stream.pastConnections.has(f.connectionId) || f.segment === undefined) return false;
     const seg = stream.packager.segmenter;
     const continues = seg.lastMsn !== undefined && f.segment === seg.lastMsn + 1 && (f.discontinuity ?? 0) > seg.discontinuity;
+    stream.endedAt = undefined;
     if (continues) {
       stream.packager.newConnection();
     } else {
@@ -196,6 +241,8 @@ export class LiveStreamPool {
   }
 
   close(): void {
+    this.#closed = true;
+    this.#unwatch?.();
     clearInterval(this.#sweep);
     clearInterval(this.#announce);
     for (const s of this.#streams.values()) s.unsubscribe?.();

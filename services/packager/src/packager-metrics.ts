@@ -17,6 +17,7 @@ export function createPackagerMetrics(registry: Registry) {
     /** The pool registers its gauges here once it exists. */
     bindPool(pool: PoolGauges): void {
       new Gauge({ name: 'jt1078_packager_streams', help: 'Streams being packaged on this pod', registers: [registry], collect() { this.set(pool.streams()); } });
+      new Gauge({ name: 'jt1078_packager_streams_packaged', help: 'Streams this replica packages (the others it is asked for are proxied to their owners)', registers: [registry], collect() { this.set(pool.streams()); } });
       new Gauge({ name: 'jt1078_packager_watched_streams', help: 'Streams requested within the last viewer-notice period', registers: [registry], collect() { this.set(pool.watched()); } });
       new Gauge({ name: 'jt1078_packager_parts', help: 'LL-HLS parts cut since start (a count read from the segmenters)', registers: [registry], collect() { this.set(pool.cut().parts); } });
       new Gauge({ name: 'jt1078_packager_segments', help: 'HLS segments cut since start (a count read from the segmenters)', registers: [registry], collect() { this.set(pool.cut().segments); } });
@@ -31,6 +32,11 @@ export function createPackagerMetrics(registry: Registry) {
     }),
     refused: new Counter({ name: 'jt1078_packager_requests_refused_total', help: 'Requests refused, by reason (unknown stream, warming up, too far ahead, signature …)', labelNames: ['reason'], registers: [registry] }),
     frames: new Counter({ name: 'jt1078_packager_frames_total', help: 'Frames received from the bus for packaged streams, by media', labelNames: ['media'], registers: [registry] }),
+    proxied: new Counter({ name: 'jt1078_packager_proxied_requests_total', help: 'Requests for streams another replica packages, forwarded to an owner, by route kind and outcome (forwarded, aborted mid-response, unreachable owner)', labelNames: ['route', 'outcome'], registers: [registry] }),
+    /** Set by startPackager when replicas share streams. */
+    bindMembers(members: () => number): void {
+      new Gauge({ name: 'jt1078_packager_members', help: 'Live packager replicas this one sees (streams are shared among them)', registers: [registry], collect() { this.set(members()); } });
+    },
     viewerNotices: new Counter({ name: 'jt1078_packager_viewer_notices_total', help: 'Viewer notices published for the ingest overtime rule', registers: [registry] }),
   };
 }

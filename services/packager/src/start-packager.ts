@@ -15,6 +15,9 @@ import { addHlsRoutes } from './hls-routes.js';
 import { createLiveStreamLookup } from './live-stream-lookup.js';
 import { LiveStreamPool } from './live-stream-pool.js';
 import { createPackagerMetrics } from './packager-metrics.js';
+import type { PackagerMembers } from './packager-members.js';
+import { rendezvousOwners } from './rendezvous-owners.js';
+import { StreamProxy } from './stream-proxy.js';
 import { createViewerMetrics } from './viewer-metrics.js';
 
 export interface PackagerDeps {
@@ -26,6 +29,8 @@ export interface PackagerDeps {
   readonly log: Logger;
   /** Who announces viewers (the pod name). */
   readonly pod: string;
+  /** The live replicas, started: streams are shared among them (cluster.packager.replicas_per_stream), the others proxied. */
+  readonly members?: PackagerMembers;
 }
 
 /** What the composition started, for shutdown. */
@@ -36,14 +41,24 @@ export interface StartedPackager {
 }
 
 export function startPackager(deps: PackagerDeps): StartedPackager {
-  const { config } = deps;
+  const { config, members } = deps;
   const metrics = createPackagerMetrics(deps.metricsRegistry);
   const prefixes = { realtime: config.jt1078.realtime.prefix, playback: config.jt1078.playback.prefix };
   const signing = config.cluster.hls.signing_secret ? { signingSecret: config.cluster.hls.signing_secret } : {};
   const pool = new LiveStreamPool({ bus: deps.bus, log: deps.log, partMs: config.cluster.hls.part_ms, segmentMs: config.cluster.hls.segment_ms, announceAs: deps.pod, metrics,
     audioOptions: (sim) => audioOptionsFor(config.jt1078.audio, sim),
   });
-  addHlsRoutes(deps.router, { pool, registry: deps.registry, metrics, prefixes, ...signing });
+  const proxy = members ? new StreamProxy(members.self.name) : undefined;
+  if (members) metrics.bindMembers(() => members.members().length);
+  const k = config.cluster.packager.replicas_per_stream;
+  addHlsRoutes(deps.router, {
+    pool, registry: deps.registry, metrics, prefixes, ...signing,
+    ...(members && proxy
+      ? { sharing: { self: members.self.name, proxy, owners: (streamPath: string) => rendezvousOwners(streamPath, members.members(), k), unreachable: (name: string) => members.unreachable(name) } }
+      : {}),
+  });
+  // FLV needs no owner: any replica muxes it from the bus (the ingest replays the window), so
+  // a CDN or a player may reach any of them.
   const viewers = config.cluster.viewers;
   const flv = new FlvStreamPool({ bus: deps.bus, log: deps.log, metrics: createViewerMetrics(deps.metricsRegistry), maxQueueBytes: viewers.max_queue_kb * 1024, hevcForm: viewers.flv_hevc });
   const lookup = createLiveStreamLookup({ registry: deps.registry, prefixes, ...signing, onRefused: (reason) => metrics.refused.inc({ reason }), headers: { 'Access-Control-Allow-Origin': '*' } });
@@ -55,6 +70,7 @@ export function startPackager(deps: PackagerDeps): StartedPackager {
       flv.close();
       flvRoutes.close();
       pool.close();
+      proxy?.close();
     },
   };
 }

@@ -15,6 +15,8 @@ containers:
       - { name: POD_NAME, valueFrom: { fieldRef: { fieldPath: metadata.name } } }
       - { name: POD_NAMESPACE, valueFrom: { fieldRef: { fieldPath: metadata.namespace } } }
       - { name: NODE_NAME, valueFrom: { fieldRef: { fieldPath: spec.nodeName } } }
+      # Packager replicas reach each other here to proxy streams they do not package.
+      - { name: POD_IP, valueFrom: { fieldRef: { fieldPath: status.podIP } } }
       - { name: NATS_URL, value: {{ .root.Values.nats.url | quote }} }
       - { name: REDIS_URL, value: {{ .root.Values.redis.url | quote }} }
     ports:

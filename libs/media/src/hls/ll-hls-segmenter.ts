@@ -256,6 +256,11 @@ export class LlHlsSegmenter {
     this.#emit();
   }
 
+  /** The stream came back after end() (its device reconnected): segments are cut again, after a discontinuity. */
+  resume(): void {
+    this.#ended = false;
+  }
+
   #addVideo(sample: VideoInput, duration: number): void {
     const partTicks = this.#partVideo.reduce((n, s) => n + s.duration, 0);
     if (this.#partVideo.length > 0 && (partTicks + duration) / VIDEO_TIMESCALE > this.#partTarget + 1e-9) this.#closePart(sample.time);

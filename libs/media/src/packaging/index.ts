@@ -91,6 +91,14 @@ export class MediaFramePackager {
   #marks = 0;
   #firstSequence: number | undefined;
   #started = false;
+  /**
+   * After newConnection(): the stream's next connection continues it, and its first mark is the
+   * start of the segment the numbering continues with (the caller switches at that mark), not a
+   * mark a late joiner may have come in after. Without this, a connection whose first frame was
+   * not its first mark (audio came first) would start at its second mark, leaving the number of
+   * the first one missing from the playlist.
+   */
+  #continuing = false;
   #startMs = 0;
   /** Samples held until the tracks are decided (undefined once they are). */
   #pending: Array<() => void> | undefined = [];
@@ -161,7 +169,7 @@ export class MediaFramePackager {
       ? this.#marker.mark({ mediaKind: kind, keyFrame: videoOut?.sample.keyFrame ?? false, timestamp: ms }, { force: videoOut?.changed === true && this.#started })
       : frame.segment;
     if (msn !== undefined) this.#marks++;
-    const opens = msn !== undefined && (this.#started || this.#firstSequence === 0 || this.#marks >= 2 || this.#marker !== undefined);
+    const opens = msn !== undefined && (this.#started || this.#continuing || this.#firstSequence === 0 || this.#marks >= 2 || this.#marker !== undefined);
     if (!this.#started && !opens) {
       this.stats.framesBeforeStart++;
       if (kind === 'audio') this.#keepPreRoll(frame);
@@ -169,6 +177,7 @@ export class MediaFramePackager {
     }
     if (opens && !this.#started) {
       this.#started = true;
+      this.#continuing = false;
       this.#startMs = ms;
     }
     if (opens) this.#markDiscontinuity = frame.discontinuity;
@@ -262,12 +271,14 @@ export class MediaFramePackager {
    * discontinuity. What was being cut is closed now; the new connection begins at its first mark.
    */
   newConnection(): void {
+    this.segmenter.resume();
     this.segmenter.interrupt();
     this.#lastMs.video = -1;
     this.#lastMs.audio = -1;
     this.#marks = 0;
     this.#firstSequence = undefined;
     this.#started = false;
+    this.#continuing = true;
     this.#preRoll.length = 0;
     this.#audioEpochTime = undefined;
   }

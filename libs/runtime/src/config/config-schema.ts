@@ -167,6 +167,27 @@ const cluster = z.strictObject({
       webrtc_udp_ports: z.union([z.tuple([]), portRange]).default([]),
     })
     .default({ listen_ports: [], connect_ttl_second: 60, lease_ttl_second: 10, drain_grace_second: 10, webrtc_max_sessions: 256, webrtc_udp_ports: [] }),
+  /**
+   * The recent window of each stream, kept by the pod that publishes it (the ingest owning the
+   * device connection) and replayed to packagers over `<root>.replay.…`: it must cover the
+   * packagers' playlist window (6 segments) plus the segment being cut.
+   */
+  replay: z
+    .strictObject({
+      window_second: z.number().positive().max(600).default(16),
+      stream_max_bytes: z.number().int().min(65536).default(16 * 1024 * 1024),
+      pod_max_bytes: z.number().int().min(65536).default(1024 * 1024 * 1024),
+    })
+    .default({ window_second: 16, stream_max_bytes: 16 * 1024 * 1024, pod_max_bytes: 1024 * 1024 * 1024 }),
+  /** How packager replicas share streams (services/packager/src/stream-owners.ts). */
+  packager: z
+    .strictObject({
+      /** Replicas that package each stream (rendezvous hashing over live members); the others proxy to them. */
+      replicas_per_stream: z.number().int().min(1).max(64).default(2),
+      /** A member that has not renewed its entry for this long is no longer one. */
+      member_ttl_second: z.number().int().min(2).max(300).default(6),
+    })
+    .default({ replicas_per_stream: 2, member_ttl_second: 6 }),
   /** The name this process uses in the registry and metrics (Kubernetes: the pod name). */
   pod: z.strictObject({ name: z.string().default('') }).default({ name: '' }),
 });

@@ -37,11 +37,11 @@ const VIEWER_POLL_MS = 2000;
 
 const pct = percentile;
 
-interface Publishers {
+export interface Publishers {
   stop(): Promise<StreamPublisherReport[]>;
 }
 
-async function startPublishers(args: Omit<StreamPublisherArgs, 'firstSim' | 'count'>, streams: number): Promise<Publishers> {
+export async function startPublishers(args: Omit<StreamPublisherArgs, 'firstSim' | 'count'>, streams: number): Promise<Publishers> {
   const sims = deviceSims(FIRST_SIM, streams);
   const per = Math.ceil(streams / PUBLISHERS);
   const children: ChildProcess[] = [];

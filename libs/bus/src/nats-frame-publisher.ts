@@ -1,0 +1,263 @@
+/**
+ * Frames out (FrameBus.publishFrame and pressure): core publish, no per-frame ack. Publishing a
+ * frame costs one header string (encoded once, EncodedHeaders) and a place in the outbox: frames
+ * published during one turn of the event loop go to nats.js together in a setImmediate, so its
+ * socket gets one write per turn (or per OUTBOX_FLUSH_BYTES) instead of one per device read —
+ * nats.js flushes in a microtask after every callback that published. The pressure publishers
+ * read comes from the bytes the client holds unsent (its outbound buffer and the socket's),
+ * against soft and hard limits: a NATS server that reads more slowly than the ingest publishes
+ * makes the key-frame gate drop frames instead of the client buffering them without bound.
+ *
+ * While disconnected, frames are queued here up to `reconnectBufferBytes` (nats.js v3 itself
+ * discards what it buffered when it redials) and counted as dropped beyond that. Frames
+ * published in the instant between the socket dying and the client reporting it are lost inside
+ * nats.js; nothing here can see them.
+ *
+ * Every frame that goes out is also kept in this pod's replay window (FrameReplayResponder), which
+ * answers `<root>.replay.…` for the streams this pod publishes.
+ */
+import type { NatsConnection } from '@nats-io/transport-node';
+import { DropReason, countDrop, type BusStats } from './bus-stats.js';
+import { EncodedHeaders } from './encoded-headers.js';
+import type { FrameEnvelope } from './frame-envelope.js';
+import { frameMessages, type WireMessage } from './frame-messages.js';
+import type { BusPressure } from './media-bus.js';
+import type { NatsBusContext } from './nats-bus-context.js';
+import { unsentBytesProbe } from './nats-connection.js';
+import { FrameReplayResponder } from './nats-frame-replay.js';
+import type { Subjects } from './subjects.js';
+import { encodeWireBatch, rawCommandSender } from './nats-wire-batch.js';
+
+/**
+ * Unsent bytes (nats.js' outbound buffer + the socket's) that make pressure soft. The kernel's
+ * send buffer (up to 4 MiB here, net.ipv4.tcp_wmem) fills before Node holds a byte, so a backlog
+ * in user space means the server has not been reading for a while, not a burst: 1 MiB is 4 ms of
+ * output at 2,000 devices × 1 Mbit/s and 40 ms at 200, a GOP or less.
+ */
+export const PRESSURE_SOFT_BYTES = 1024 * 1024;
+/**
+ * Unsent bytes that make pressure hard (nothing passes, and publishFrame itself drops for a
+ * publisher that ignores pressure): the bound on what the publish path holds, about one second
+ * of a 64 Mbit/s pod. Without it nats.js buffers without limit (2.5 GB seen at 2,000 devices).
+ */
+export const PRESSURE_HARD_BYTES = 8 * 1024 * 1024;
+/**
+ * The outbox goes to nats.js at the end of the turn, or as soon as it holds this much, so a long
+ * turn (thousands of device reads) neither delays its first frames nor holds more than this.
+ */
+export const OUTBOX_FLUSH_BYTES = 256 * 1024;
+/**
+ * The replay window: a packager's playlist window (6 segments of 2 s by default) plus the segment
+ * being cut and one to spare. At 1 Mbit/s, ~2 MB per stream.
+ */
+export const REPLAY_KEEP_MS = 16_000;
+/** Per stream: 16 s at 8 Mbit/s. */
+export const REPLAY_STREAM_BYTES = 16 * 1024 * 1024;
+/** Per pod: 500 streams at 1 Mbit/s. */
+export const REPLAY_POD_BYTES = 1024 * 1024 * 1024;
+
+export interface NatsFramePublisherOptions {
+  readonly windowMs?: number;
+  readonly windowMaxBytes?: number;
+  readonly windowPodMaxBytes?: number;
+  readonly reconnectBufferBytes?: number;
+  readonly pressureSoftBytes?: number;
+  readonly pressureHardBytes?: number;
+}
+
+/** A frame on its way out: its subject and the messages that carry it. */
+interface OutgoingFrame {
+  readonly subject: string;
+  readonly messages: readonly WireMessage[];
+}
+
+/** Payload bytes of a frame (what the reconnect buffer counts). */
+function frameBytes(f: OutgoingFrame): number {
+  let n = 0;
+  for (const m of f.messages) n += m.data.length;
+  return n;
+}
+
+export class NatsFramePublisher {
+  /** The recent window of the streams this pod publishes, answering replay requests. */
+  readonly replay: FrameReplayResponder;
+  #connected = true;
+  #bufferedWhileDown = 0;
+  #queuedWhileDown: OutgoingFrame[] = [];
+  /** Frames published this turn, handed to nats.js together (see the file comment). */
+  #outbox: OutgoingFrame[] = [];
+  #outboxBytes = 0;
+  #outboxScheduled = false;
+  readonly #unsentBytes: () => number;
+  readonly #softBytes: number;
+  readonly #hardBytes: number;
+  readonly #reconnectBufferBytes: number;
+  /** The turn's frames go to nats.js as one command when it has a raw sender (nats-wire-batch.ts). */
+  readonly #raw: ((bytes: Uint8Array) => void) | undefined;
+
+  constructor(private readonly ctx: NatsBusContext, opts: NatsFramePublisherOptions) {
+    this.replay = new FrameReplayResponder(ctx.nc, ctx.subjects.root, {
+      keepMs: opts.windowMs ?? REPLAY_KEEP_MS,
+      maxStreamBytes: opts.windowMaxBytes ?? REPLAY_STREAM_BYTES,
+      maxPodBytes: opts.windowPodMaxBytes ?? REPLAY_POD_BYTES,
+    });
+    this.#reconnectBufferBytes = opts.reconnectBufferBytes ?? 8 * 1024 * 1024;
+    this.#softBytes = opts.pressureSoftBytes ?? PRESSURE_SOFT_BYTES;
+    this.#hardBytes = opts.pressureHardBytes ?? PRESSURE_HARD_BYTES;
+    if (!(this.#softBytes > 0 && this.#hardBytes >= this.#softBytes)) throw new RangeError(`pressure limits: need 0 < soft (${this.#softBytes}) <= hard (${this.#hardBytes})`);
+    this.#unsentBytes = unsentBytesProbe(ctx.nc);
+    this.#raw = rawCommandSender(ctx.nc);
+  }
+
+  private get nc(): NatsConnection {
+    return this.ctx.nc;
+  }
+
+  private get stats(): BusStats {
+    return this.ctx.stats;
+  }
+
+  private get subjects(): Subjects {
+    return this.ctx.subjects;
+  }
+
+  get maxPayload(): number {
+    return this.nc.info?.max_payload ?? 1024 * 1024;
+  }
+
+  /** Bytes published and not yet written to the socket: the outbox, nats.js' buffer, the socket's. */
+  get unsentBytes(): number {
+    return this.#outboxBytes + this.#unsentBytes();
+  }
+
+  /** The connection dropped: frames queue here (bounded) until it is back. */
+  disconnected(): void {
+    this.#connected = false;
+    this.#bufferedWhileDown = 0;
+  }
+
+  /** Back online: what was queued goes out first, in order, before any new frame. */
+  reconnected(): void {
+    this.#flushQueued();
+    this.#connected = true;
+  }
+
+  /** The connection closed for good: what was queued is lost, and counted. */
+  closed(): void {
+    this.#connected = false;
+    countDrop(this.stats, DropReason.closed, this.#queuedWhileDown.length);
+    this.#queuedWhileDown = [];
+  }
+
+  /** Stops answering replays and hands the outbox to nats.js (close and drain). */
+  finish(): void {
+    this.replay.close();
+    this.flushOutbox();
+  }
+
+  publishFrame(frame: FrameEnvelope): void {
+    const subject = this.subjects.media(frame.streamKind, frame.sim, frame.channel);
+    const messages = frameMessages(frame, this.maxPayload);
+    if (this.nc.isClosed() || this.nc.isDraining()) {
+      countDrop(this.stats, DropReason.closed);
+      return;
+    }
+    const out: OutgoingFrame = { subject, messages };
+    if (!this.#connected) {
+      if (!this.#queueWhileDown(out)) return;
+    } else if (this.#unsentBytes() >= this.#hardBytes) {
+      // Only a publisher that ignores pressure() gets here: the bound holds for it too.
+      countDrop(this.stats, DropReason.outboundFull);
+      return;
+    } else {
+      this.#toOutbox(out);
+    }
+    // Only what subscribers will see goes into the window.
+    this.replay.record(subject, messages, frame.segment !== undefined);
+    this.stats.framesPublished++;
+    this.stats.bytesPublished += frame.data.length;
+    if (messages.length > 1) {
+      this.stats.chunkedFrames++;
+      this.stats.chunksPublished += messages.length;
+    }
+  }
+
+  #toOutbox(frame: OutgoingFrame): void {
+    this.#outbox.push(frame);
+    for (const m of frame.messages) this.#outboxBytes += m.headers.length + m.data.length;
+    if (this.#outboxBytes >= OUTBOX_FLUSH_BYTES) {
+      this.flushOutbox();
+    } else if (!this.#outboxScheduled) {
+      this.#outboxScheduled = true;
+      setImmediate(() => this.flushOutbox());
+    }
+  }
+
+  /**
+   * Hands the turn's frames to nats.js, in publish order. Disconnected meanwhile, they join the
+   * reconnect queue (a frame the queue has no room for is counted there, after being counted
+   * as published).
+   */
+  flushOutbox(): void {
+    this.#outboxScheduled = false;
+    const frames = this.#outbox;
+    this.#outbox = [];
+    this.#outboxBytes = 0;
+    if (frames.length === 0) return;
+    if (this.#connected && this.#raw && !this.nc.isClosed() && !this.nc.isDraining()) {
+      this.#raw(encodeWireBatch(frames));
+      return;
+    }
+    for (const f of frames) {
+      if (this.#connected) this.#send(f);
+      else this.#queueWhileDown(f);
+    }
+  }
+
+  /**
+   * nats.js v3 discards its outbound buffer on every reconnect attempt, so frames published
+   * while disconnected are queued here, bounded, and sent once the connection is back.
+   */
+  #queueWhileDown(f: OutgoingFrame): boolean {
+    const bytes = frameBytes(f);
+    if (this.#bufferedWhileDown + bytes > this.#reconnectBufferBytes) {
+      countDrop(this.stats, DropReason.reconnectBufferFull);
+      return false;
+    }
+    this.#bufferedWhileDown += bytes;
+    this.#queuedWhileDown.push(f);
+    return true;
+  }
+
+  #send(frame: OutgoingFrame): boolean {
+    try {
+      for (const m of frame.messages) this.nc.publish(frame.subject, m.data, { headers: new EncodedHeaders(m.headers) });
+      return true;
+    } catch (err) {
+      // Closed between the check and the publish: counted, never thrown into the ingest's read loop.
+      if (this.nc.isClosed() || this.nc.isDraining()) {
+        countDrop(this.stats, DropReason.closed);
+        return false;
+      }
+      throw err;
+    }
+  }
+
+  #flushQueued(): void {
+    const queued = this.#queuedWhileDown;
+    this.#queuedWhileDown = [];
+    this.#bufferedWhileDown = 0;
+    for (const q of queued) this.#send(q);
+  }
+
+  pressure(): BusPressure {
+    if (this.nc.isClosed()) return 2;
+    if (this.#connected) {
+      const unsent = this.#unsentBytes();
+      return unsent >= this.#hardBytes ? 2 : unsent >= this.#softBytes ? 1 : 0;
+    }
+    // Disconnected: let key frames (and their GOP) into the reconnect buffer while it is less
+    // than half full, so a short outage costs at most a GOP; then nothing.
+    return this.#bufferedWhileDown < this.#reconnectBufferBytes / 2 ? 1 : 2;
+  }
+}
