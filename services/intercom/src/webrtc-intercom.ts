@@ -15,7 +15,7 @@ import type { FrameBus, TalkBus } from '@jt1078/bus';
 import type { AudioDecodeOptions } from '@jt1078/media/audio';
 import { ErrorDigest, type Logger } from '@jt1078/runtime/logger';
 import type { Registry } from '@jt1078/runtime/metrics';
-import { AdvertisedAddressInvalid } from './webrtc-answer-sdp.js';
+import { AdvertisedAddressInvalid, SerialWork } from '@jt1078/webrtc';
 import { BusyReason, IntercomBusy } from './webrtc-intercom-busy.js';
 import { IntercomRequestInvalid, parseIntercomRequest } from './webrtc-intercom-request.js';
 import { OfferRejection, SessionOutcome, createWebRtcMetrics, type WebRtcMetrics } from './webrtc-metrics.js';
@@ -70,7 +70,7 @@ export class WebRtcIntercom {
   /** Offers being answered: they count against maxSessions before they are sessions. */
   #opening = 0;
   #closing = false;
-  #gatherChain: Promise<unknown> = Promise.resolve();
+  readonly #gathering = new SerialWork();
   readonly #digest: ErrorDigest;
   readonly #talk: BatchedTalkPublisher;
 
@@ -159,9 +159,7 @@ export class WebRtcIntercom {
   }
 
   #gatherSerially<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.#gatherChain.then(work, work);
-    this.#gatherChain = run.catch(() => undefined);
-    return run;
+    return this.#gathering.run(work);
   }
 
   sessions(): TalkSessionSummary[] {

@@ -16,8 +16,8 @@
 import type { FrameBus, FrameEnvelope, Unsubscribe } from '@jt1078/bus';
 import type { AudioDecodeOptions } from '@jt1078/media/audio';
 import type { ErrorDigest, Logger } from '@jt1078/runtime/logger';
+import { advertiseAddress, gatheringDone, guardWeriftSockets } from '@jt1078/webrtc';
 import { RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket, useSdesMid, type RTCRtpTransceiver } from 'werift';
-import { advertiseAddress } from './webrtc-answer-sdp.js';
 import { DownlinkClock } from './webrtc-downlink-clock.js';
 import { BusyReason, IntercomBusy } from './webrtc-intercom-busy.js';
 import { IntercomRequestInvalid, type IntercomRequest } from './webrtc-intercom-request.js';
@@ -80,25 +80,6 @@ function codecParameters(codec: TalkCodec): RTCRtpCodecParameters {
 /** The talk codec first; on a G.722 talk PCMA after it, for device audio there is no G.722 encoder for (webrtc-uplink-packetizer.ts). */
 function answerCodecs(codec: TalkCodec): TalkCodec[] {
   return codec.codec === 'g722' ? [codec, TALK_CODECS[6]] : [codec];
-}
-
-/**
- * werift's UDP sockets have no 'error' listener: an ICMP-reported send failure (a browser's
- * unroutable IPv6 candidate, a firewall's EPERM) would be an uncaught exception and end the
- * process. They are reached through werift's internals, checked at each step; if a later
- * werift changes the shape, the guard does nothing rather than fail.
- */
-function guardSockets(pc: RTCPeerConnection, onError: (err: Error) => void): void {
-  for (const transport of pc.iceTransports) {
-    const protocols = (transport.connection as unknown as { protocols?: unknown }).protocols;
-    if (!Array.isArray(protocols)) continue;
-    for (const protocol of protocols as Array<{ transport?: { socket?: { on?: unknown; listenerCount?: (e: string) => number } } }>) {
-      const socket = protocol.transport?.socket;
-      if (socket && typeof socket.on === 'function' && socket.listenerCount?.('error') === 0) {
-        (socket as unknown as NodeJS.EventEmitter).on('error', onError);
-      }
-    }
-  }
 }
 
 export class WebRtcTalkSession {
@@ -174,7 +155,7 @@ export class WebRtcTalkSession {
     }
     await this.deps.gatherSerially(async () => {
       await this.#pc.setLocalDescription(await this.#pc.createAnswer());
-      await this.#gathered(peer.gatherTimeoutMs);
+      await gatheringDone(this.#pc, peer.gatherTimeoutMs);
     });
     // A browser closing sends a DTLS close_notify; werift closes its DTLS transport on it but
     // leaves the peer connection's state alone, so the session watches the transport itself.
@@ -184,7 +165,7 @@ export class WebRtcTalkSession {
         else if (state === 'failed') void this.end(SessionOutcome.dtlsFailed);
       });
     }
-    guardSockets(this.#pc, (err) => this.deps.digest.report(`${this.id}:socket`, 'WebRTC UDP socket error', { session: this.id, err: err.message }));
+    guardWeriftSockets(this.#pc, (err) => this.deps.digest.report(`${this.id}:socket`, 'WebRTC UDP socket error', { session: this.id, err: err.message }));
     const local = this.#pc.localDescription;
     if (!local) throw new Error('werift made no local description');
     const answer = advertiseAddress(local.sdp, peer.advertisedIp);
@@ -202,21 +183,6 @@ export class WebRtcTalkSession {
     this.#connectTimer = setTimeout(() => void this.end(SessionOutcome.timeout), peer.connectTimeoutMs);
     this.#connectTimer.unref();
     return answer;
-  }
-
-  async #gathered(timeoutMs: number): Promise<void> {
-    if (this.#pc.iceGatheringState === 'complete') return;
-    let timer: NodeJS.Timeout | undefined;
-    let sub: { unSubscribe: () => void } | undefined;
-    await Promise.race([
-      new Promise<void>((resolve) => {
-        sub = this.#pc.iceGatheringStateChange.subscribe((s) => s === 'complete' && resolve());
-        if (this.#pc.iceGatheringState === 'complete') resolve();
-      }),
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
-    ]);
-    clearTimeout(timer);
-    sub?.unSubscribe();
   }
 
   get state(): string {

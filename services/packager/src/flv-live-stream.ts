@@ -85,7 +85,7 @@ export class FlvLiveStream {
   #reported: Record<SkipReason, number> = { videoBeforeKeyFrame: 0, audioBeforeVideo: 0, unsupportedAudio: 0, malformedAudio: 0 };
 
   constructor(private readonly opts: FlvLiveStreamOptions) {
-    this.#gop = new GopCache(opts.gopCacheBytes);
+    this.#gop = new GopCache<FlvTagOut>(opts.gopCacheBytes, (t) => t.bytes.length);
   }
 
   get viewerCount(): number {

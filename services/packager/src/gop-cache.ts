@@ -8,14 +8,18 @@
 /** 8 MiB: a 10 s GOP at 6 Mbit/s; JT1078 devices send 1–4 s GOPs at ≤ 2 Mbit/s. */
 export const DEFAULT_GOP_CACHE_BYTES = 8 * 1024 * 1024;
 
-export class GopCache<T extends { readonly bytes: Uint8Array }> {
+export class GopCache<T> {
   #items: T[] = [];
   #bytes = 0;
   #open = false;
   /** GOPs that outgrew the bound and were dropped. */
   overflows = 0;
 
-  constructor(readonly maxBytes = DEFAULT_GOP_CACHE_BYTES) {}
+  constructor(
+    readonly maxBytes = DEFAULT_GOP_CACHE_BYTES,
+    /** An item's size in bytes. */
+    private readonly sizeOf: (item: T) => number,
+  ) {}
 
   /** Adds an item; a key frame starts a new GOP. */
   push(item: T, keyFrame: boolean): void {
@@ -25,7 +29,8 @@ export class GopCache<T extends { readonly bytes: Uint8Array }> {
       this.#open = true;
     }
     if (!this.#open) return;
-    if (this.#bytes + item.bytes.length > this.maxBytes) {
+    const size = this.sizeOf(item);
+    if (this.#bytes + size > this.maxBytes) {
       this.#items = [];
       this.#bytes = 0;
       this.#open = false;
@@ -33,7 +38,7 @@ export class GopCache<T extends { readonly bytes: Uint8Array }> {
       return;
     }
     this.#items.push(item);
-    this.#bytes += item.bytes.length;
+    this.#bytes += size;
   }
 
   /** Whether a viewer can start from the cache (a key frame is in it). */

@@ -25,7 +25,10 @@ export async function packagerCommand(argv: string[]): Promise<number> {
   log.info({ pod: pod.name, url: members.self.url, members: members.members().length }, 'packager ready');
   shutdown.add('readiness off', () => health.startDraining());
   // Streaming viewers hold their responses open: end them, or closing HTTP waits for them.
-  shutdown.add('end streaming viewers', () => packager.flv.close());
+  shutdown.add('end streaming viewers', () => {
+    packager.whep.close();
+    packager.flv.close();
+  });
   shutdown.add('close HTTP', () => new Promise<void>((r) => http.close(() => r())));
   shutdown.add('leave the packager members', () => members.stop());
   shutdown.add('release streams', () => packager.close());

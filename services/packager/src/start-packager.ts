@@ -19,6 +19,8 @@ import type { PackagerMembers } from './packager-members.js';
 import { rendezvousOwners } from './rendezvous-owners.js';
 import { StreamProxy } from './stream-proxy.js';
 import { createViewerMetrics } from './viewer-metrics.js';
+import { WhepEgress } from './whep-egress.js';
+import { addWhepRoutes } from './whep-routes.js';
 
 export interface PackagerDeps {
   readonly config: Config;
@@ -37,6 +39,7 @@ export interface PackagerDeps {
 export interface StartedPackager {
   readonly pool: LiveStreamPool;
   readonly flv: FlvStreamPool;
+  readonly whep: WhepEgress;
   close(): void;
 }
 
@@ -57,16 +60,24 @@ export function startPackager(deps: PackagerDeps): StartedPackager {
       ? { sharing: { self: members.self.name, proxy, owners: (streamPath: string) => rendezvousOwners(streamPath, members.members(), k), unreachable: (name: string) => members.unreachable(name) } }
       : {}),
   });
-  // FLV needs no owner: any replica muxes it from the bus (the ingest replays the window), so
-  // a CDN or a player may reach any of them.
+  // FLV and WHEP need no owner: any replica muxes or packetizes a stream from the bus (the
+  // ingest replays the window), so a player may reach any of them.
   const viewers = config.cluster.viewers;
-  const flv = new FlvStreamPool({ bus: deps.bus, log: deps.log, metrics: createViewerMetrics(deps.metricsRegistry), maxQueueBytes: viewers.max_queue_kb * 1024, hevcForm: viewers.flv_hevc });
+  const viewerMetrics = createViewerMetrics(deps.metricsRegistry);
+  const flv = new FlvStreamPool({ bus: deps.bus, log: deps.log, metrics: viewerMetrics, maxQueueBytes: viewers.max_queue_kb * 1024, hevcForm: viewers.flv_hevc });
   const lookup = createLiveStreamLookup({ registry: deps.registry, prefixes, ...signing, onRefused: (reason) => metrics.refused.inc({ reason }), headers: { 'Access-Control-Allow-Origin': '*' } });
   const flvRoutes = addFlvRoutes(deps.router, { pool: flv, lookup });
+  const whep = new WhepEgress({
+    bus: deps.bus, log: deps.log, metrics: viewerMetrics, maxSessions: viewers.whep_max_sessions,
+    peer: { udpPorts: viewers.whep_udp_ports, advertisedIp: viewers.whep_ip, extraHostAddresses: ['127.0.0.1'], connectTimeoutMs: 15_000, disconnectGraceMs: 10_000, gatherTimeoutMs: 3_000 },
+  });
+  addWhepRoutes(deps.router, { egress: whep, lookup });
   return {
     pool,
     flv,
+    whep,
     close: () => {
+      whep.close();
       flv.close();
       flvRoutes.close();
       pool.close();

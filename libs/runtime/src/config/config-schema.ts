@@ -129,8 +129,14 @@ const cluster = z.strictObject({
       max_queue_kb: z.number().int().min(64).max(262144).default(4096),
       /** H.265 in FLV: enhanced-FLV `hvc1` (FFmpeg ≥ 6.1, mpegts.js) or the legacy CodecID 12 (jessibuca and other players of the JT1078 world). */
       flv_hevc: z.enum(['enhanced', 'codec-id-12']).default('enhanced'),
+      /** WHEP viewers one packager holds at once; more get 503. */
+      whep_max_sessions: z.number().int().min(1).max(4096).default(256),
+      /** UDP ports for WHEP candidates [lo, hi] (werift binds a socket per viewer and address): expose the range. */
+      whep_udp_ports: portRange.default([13100, 14123]),
+      /** Written into WHEP answers' candidates (a public or load-balancer IP); '' = the pod's own addresses. */
+      whep_ip: z.string().default(''),
     })
-    .default({ max_queue_kb: 4096, flv_hevc: 'enhanced' }),
+    .default({ max_queue_kb: 4096, flv_hevc: 'enhanced', whep_max_sessions: 256, whep_udp_ports: [13100, 14123], whep_ip: '' }),
   /** Limits of an ingest process: every buffer and every wait is bounded. */
   ingest: z
     .strictObject({

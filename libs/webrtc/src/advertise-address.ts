@@ -15,7 +15,7 @@ export class AdvertisedAddressInvalid extends Error {
   override readonly name = 'AdvertisedAddressInvalid';
   readonly kind = 'advertised-address-invalid';
   constructor(readonly ip: string) {
-    super(`jt1078.intercom.jt1078webrtc.ip '${ip}' is not an IPv4 or IPv6 address`);
+    super(`the advertised WebRTC address '${ip}' (jt1078.intercom.jt1078webrtc.ip) is not an IPv4 or IPv6 address`);
   }
 }
 

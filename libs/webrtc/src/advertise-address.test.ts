@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AdvertisedAddressInvalid, advertiseAddress } from './webrtc-answer-sdp.js';
+import { AdvertisedAddressInvalid, advertiseAddress } from './advertise-address.js';
 
 /** An answer werift 0.24.4 made here to Chromium (loopback added to the host addresses). */
 const WERIFT_ANSWER = [

@@ -1,0 +1,2 @@
+export * from './advertise-address.js';
+export * from './werift-peer-guards.js';

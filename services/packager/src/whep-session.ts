@@ -1,0 +1,178 @@
+/**
+ * One WHEP viewer (draft-ietf-wish-whep): a werift peer connection that only sends — H.264 on
+ * the video transceiver, G.711 as PCMA/PCMU on the audio one when the stream has it — stamping
+ * its own RTP sequence numbers onto the stream's shared payloads.
+ *
+ * On connecting, the viewer gets the stream's last GOP at once, its frames one RTP tick apart
+ * ending at the newest one's real timestamp: the browser decodes and shows the newest picture
+ * straight away, and live frames continue at their own timestamps with no added delay.
+ *
+ * werift as DESIGN.md found it: no STUN servers, loopback among the host addresses, RTP written
+ * before DTLS connects is lost (nothing is sent before then). The session ends — peer closed,
+ * removed from the stream, counted by reason — on ICE failure or a quiet peer past the grace,
+ * DTLS closing or failing, no connection within the connect timeout, DELETE, or shutdown.
+ */
+import type { Logger } from '@jt1078/runtime/logger';
+import { advertiseAddress, gatheringDone, guardWeriftSockets, type SerialWork } from '@jt1078/webrtc';
+import { RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket, useSdesMid, type RTCRtpTransceiver } from 'werift';
+import type { ViewerEndReason } from './viewer-sink.js';
+import type { AudioUnit, VideoUnit, WhepAudioCodec, WhepStream, WhepStreamViewer } from './whep-stream.js';
+
+export interface WhepPeerSettings {
+  /** UDP ports werift binds its candidates in (`[min, max]`, min < max). */
+  readonly udpPorts: readonly [number, number];
+  /** Written into the answer's candidates; '' = as werift found them. */
+  readonly advertisedIp: string;
+  readonly extraHostAddresses: readonly string[];
+  readonly connectTimeoutMs: number;
+  readonly disconnectGraceMs: number;
+  readonly gatherTimeoutMs: number;
+}
+
+export interface WhepSessionDeps {
+  readonly stream: WhepStream;
+  readonly peer: WhepPeerSettings;
+  readonly gathering: SerialWork;
+  readonly log: Logger;
+  readonly onBytes: (n: number) => void;
+  readonly onEnd: (session: WhepSession, reason: ViewerEndReason | 'connect-timeout' | 'ice-failed') => void;
+}
+
+export class WhepSdpRejected extends Error {
+  override readonly name = 'WhepSdpRejected';
+  readonly kind = 'whep-sdp-rejected';
+}
+
+/** Static payload types (RFC 3551 table 4) must be given up front (werift's PeerConfig note). */
+const G711_PAYLOAD_TYPES: Readonly<Record<WhepAudioCodec, { readonly name: string; readonly pt: number }>> = { g711a: { name: 'PCMA', pt: 8 }, g711u: { name: 'PCMU', pt: 0 } };
+
+function videoCodec(): RTCRtpCodecParameters {
+  // Constrained baseline is what every WebRTC H.264 receiver accepts in the answer; the decoder
+  // takes the device's main/high profile streams all the same.
+  return new RTCRtpCodecParameters({
+    mimeType: 'video/H264', clockRate: 90000,
+    rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }],
+    parameters: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
+  });
+}
+
+export class WhepSession implements WhepStreamViewer {
+  readonly #pc: RTCPeerConnection;
+  readonly #video: RTCRtpTransceiver;
+  readonly #audio: RTCRtpTransceiver | undefined;
+  #videoSeq = Math.floor(Math.random() * 0x10000);
+  #audioSeq = Math.floor(Math.random() * 0x10000);
+  #connected = false;
+  #ended = false;
+  #connectTimer: NodeJS.Timeout | undefined;
+  #graceTimer: NodeJS.Timeout | undefined;
+  readonly #log: Logger;
+
+  constructor(
+    readonly id: string,
+    private readonly deps: WhepSessionDeps,
+  ) {
+    this.#log = deps.log.child({ whep: id, streamPath: deps.stream.streamPath });
+    const audio = deps.stream.audioCodec;
+    const { peer } = deps;
+    this.#pc = new RTCPeerConnection({
+      iceServers: [],
+      iceAdditionalHostAddresses: [...peer.extraHostAddresses],
+      icePortRange: [peer.udpPorts[0], peer.udpPorts[1]],
+      codecs: {
+        video: [videoCodec()],
+        audio: audio ? [new RTCRtpCodecParameters({ mimeType: `audio/${G711_PAYLOAD_TYPES[audio].name}`, clockRate: 8000, channels: 1, payloadType: G711_PAYLOAD_TYPES[audio].pt })] : [],
+      },
+      headerExtensions: { video: [useSdesMid()], audio: [useSdesMid()] },
+    });
+    this.#video = this.#pc.addTransceiver('video', { direction: 'sendonly' });
+    this.#audio = audio ? this.#pc.addTransceiver('audio', { direction: 'sendonly' }) : undefined;
+    this.#pc.iceConnectionStateChange.subscribe((state) => {
+      if (state === 'failed') this.end('ice-failed');
+      else if (state === 'disconnected') this.#graceTimer ??= setTimeout(() => this.end('ice-failed'), peer.disconnectGraceMs).unref();
+      else if (state === 'connected' || state === 'completed') {
+        clearTimeout(this.#graceTimer);
+        this.#graceTimer = undefined;
+      }
+    });
+    this.#pc.connectionStateChange.subscribe((state) => {
+      if (state === 'connected' && !this.#connected) {
+        this.#connected = true;
+        clearTimeout(this.#connectTimer);
+        deps.stream.add(this);
+        this.#log.info('WHEP viewer connected');
+      } else if (state === 'failed' || state === 'closed') {
+        this.end(state === 'failed' ? 'error' : 'client-closed');
+      }
+    });
+  }
+
+  /** The SDP answer to `offer`; throws WhepSdpRejected for an offer werift cannot answer. */
+  async answer(offer: string): Promise<string> {
+    const { peer } = this.deps;
+    try {
+      await this.#pc.setRemoteDescription({ type: 'offer', sdp: offer });
+    } catch (err) {
+      throw new WhepSdpRejected(`the offer cannot be answered: ${(err as Error).message}`);
+    }
+    await this.deps.gathering.run(async () => {
+      await this.#pc.setLocalDescription(await this.#pc.createAnswer());
+      await gatheringDone(this.#pc, peer.gatherTimeoutMs);
+    });
+    if (!this.#video.codecs.some((c) => c.mimeType.toLowerCase() === 'video/h264')) throw new WhepSdpRejected('the offer has no H.264 (packetization-mode 1) to receive video in');
+    for (const dtls of this.#pc.dtlsTransports) {
+      dtls.onStateChange.subscribe((state) => {
+        if (state === 'closed') this.end('client-closed');
+        else if (state === 'failed') this.end('error');
+      });
+    }
+    guardWeriftSockets(this.#pc, (err) => this.#log.warn({ err: err.message }, 'WHEP UDP socket error'));
+    const local = this.#pc.localDescription;
+    if (!local) throw new Error('werift made no local description');
+    this.#connectTimer = setTimeout(() => this.end('connect-timeout'), peer.connectTimeoutMs).unref();
+    return advertiseAddress(local.sdp, peer.advertisedIp);
+  }
+
+  start(gop: readonly VideoUnit[]): void {
+    // The cached GOP one tick apart, ending at the newest frame's own timestamp (see above).
+    const last = gop[gop.length - 1]?.rtpTimestamp ?? 0;
+    gop.forEach((unit, i) => this.#sendVideo(unit, (last - (gop.length - 1 - i)) >>> 0));
+  }
+
+  video(unit: VideoUnit): void {
+    this.#sendVideo(unit, unit.rtpTimestamp);
+  }
+
+  audio(unit: AudioUnit): void {
+    if (!this.#audio || this.#ended) return;
+    const header = new RtpHeader({ sequenceNumber: this.#audioSeq, timestamp: unit.rtpTimestamp, marker: false, payloadType: 0 });
+    this.#audioSeq = (this.#audioSeq + 1) & 0xffff;
+    this.#send(this.#audio, header, unit.payload);
+  }
+
+  #sendVideo(unit: VideoUnit, timestamp: number): void {
+    if (this.#ended) return;
+    for (const p of unit.payloads) {
+      const header = new RtpHeader({ sequenceNumber: this.#videoSeq, timestamp, marker: p.marker, payloadType: 0 });
+      this.#videoSeq = (this.#videoSeq + 1) & 0xffff;
+      this.#send(this.#video, header, p.payload);
+    }
+  }
+
+  #send(transceiver: RTCRtpTransceiver, header: RtpHeader, payload: Uint8Array): void {
+    // werift sets SSRC and payload type from the negotiated sender; the payload is not copied.
+    void transceiver.sender.sendRtp(new RtpPacket(header, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength))).catch(() => this.end('error'));
+    this.deps.onBytes(payload.length);
+  }
+
+  end(reason: ViewerEndReason | 'connect-timeout' | 'ice-failed'): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    clearTimeout(this.#connectTimer);
+    clearTimeout(this.#graceTimer);
+    this.deps.stream.remove(this);
+    this.deps.onEnd(this, reason);
+    this.#log.info({ reason }, 'WHEP viewer ended');
+    void this.#pc.close().catch(() => undefined);
+  }
+}
