@@ -10,6 +10,7 @@
  */
 import { isRandomAccess, type CodecName } from '@jt1078/media';
 import { allocBytes } from './byte-slab.js';
+import { FrameBudget, type BudgetedFrame } from './frame-budget.js';
 import { DataType, Subpackage, type Jt1078Packet } from './packet.js';
 import { FaultKind, emptyFaultCounts, type FaultCounts, type StreamFault } from './stream-fault.js';
 
@@ -58,10 +59,18 @@ export interface AssemblerStats {
   readonly faults: FaultCounts;
 }
 
-interface OpenFrame {
+interface OpenFrame extends BudgetedFrame {
   readonly first: Jt1078Packet;
   readonly parts: Uint8Array[];
   size: number;
+}
+
+export interface FrameAssemblerOptions {
+  readonly onFault?: (fault: StreamFault) => void;
+  /** Unfinished-frame bytes this assembler (one connection) may hold; the oldest open frame goes first. */
+  readonly maxBufferedBytes?: number;
+  /** A budget shared with other assemblers (the pod's), evicting the oldest open frame of any of them. */
+  readonly sharedBudget?: FrameBudget;
 }
 
 /** Slots per channel: one open frame each for video, audio and passthrough. */
@@ -102,12 +111,16 @@ export class FrameAssembler {
   readonly #streams = new Map<string, StreamSlots[]>();
   readonly #onFault: ((fault: StreamFault) => void) | undefined;
   readonly #out: AssembledFrame[] = [];
+  readonly #budget: FrameBudget;
+  readonly #shared: FrameBudget | undefined;
   #lastSim = '';
   #lastChannel = -1;
   #lastSlots: StreamSlots | undefined;
 
-  constructor(opts: { onFault?: (fault: StreamFault) => void } = {}) {
+  constructor(opts: FrameAssemblerOptions = {}) {
     this.#onFault = opts.onFault;
+    this.#budget = new FrameBudget(opts.maxBufferedBytes ?? Number.POSITIVE_INFINITY);
+    this.#shared = opts.sharedBudget;
   }
 
   /**
@@ -131,10 +144,20 @@ export class FrameAssembler {
         }
         out.push(this.#frame(packet, packet.body, 1));
         break;
-      case Subpackage.first:
+      case Subpackage.first: {
         if (open) this.#drop(slots, cls, FaultKind.incompleteFrame, packet, 'a first subpackage arrived while a frame was open');
-        slots.open[cls] = { first: packet, parts: [packet.body], size: packet.body.length };
+        const opened: OpenFrame = {
+          first: packet,
+          parts: [packet.body],
+          size: packet.body.length,
+          evict: () => {
+            if (slots.open[cls] === opened) this.#drop(slots, cls, FaultKind.memoryCap, opened.first, `unfinished frames over the memory cap (${opened.size} bytes dropped, the oldest open frame)`);
+          },
+        };
+        slots.open[cls] = opened;
+        this.#charge(opened, opened.size);
         break;
+      }
       default: {
         if (!open) {
           this.#fault(FaultKind.missingFirst, packet, `subpackage ${packet.subpackage === Subpackage.last ? 'last' : 'middle'} (seq ${packet.sequence}) with no first`);
@@ -143,12 +166,16 @@ export class FrameAssembler {
         }
         open.parts.push(packet.body);
         open.size += packet.body.length;
+        this.#charge(open, packet.body.length);
+        // The charge may have evicted this very frame (it was the oldest).
+        if (slots.open[cls] !== open) break;
         if (open.size > MAX_FRAME_BYTES) {
           this.#drop(slots, cls, FaultKind.frameTooLarge, packet, `frame exceeds ${MAX_FRAME_BYTES} bytes`);
           break;
         }
         if (packet.subpackage === Subpackage.last) {
           slots.open[cls] = undefined;
+          this.#release(open);
           if (open.size === 0) {
             this.stats.droppedFrames++;
             this.#fault(FaultKind.emptyFrame, packet, `frame ending at packet ${packet.sequence} has no bytes`);
@@ -172,15 +199,26 @@ export class FrameAssembler {
         }
       }
     }
+    // Nothing of the connection stays referenced from here (the slots of every SIM/channel it opened).
+    this.#streams.clear();
+    this.#lastSim = '';
+    this.#lastChannel = -1;
+    this.#lastSlots = undefined;
   }
 
   /** Bytes held in open frames, for memory accounting. */
   get bufferedBytes(): number {
-    let n = 0;
-    for (const perChannel of this.#streams.values()) {
-      for (const slots of perChannel) for (const open of slots?.open ?? []) n += open?.size ?? 0;
-    }
-    return n;
+    return this.#budget.usedBytes;
+  }
+
+  #charge(open: OpenFrame, bytes: number): void {
+    this.#budget.charge(open, bytes);
+    this.#shared?.charge(open, bytes);
+  }
+
+  #release(open: OpenFrame): void {
+    this.#budget.release(open);
+    this.#shared?.release(open);
   }
 
   #slotsFor(packet: Jt1078Packet): StreamSlots {
@@ -221,6 +259,8 @@ export class FrameAssembler {
   }
 
   #drop(slots: StreamSlots, cls: number, kind: FaultKind, packet: Jt1078Packet, detail: string): void {
+    const open = slots.open[cls];
+    if (open) this.#release(open);
     slots.open[cls] = undefined;
     this.stats.droppedFrames++;
     this.#fault(kind, packet, detail);

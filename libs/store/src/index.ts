@@ -5,3 +5,4 @@ export * from './port-lease-store.js';
 export * from './memory-port-lease-store.js';
 export * from './redis-port-lease-store.js';
 export * from './redis-connection.js';
+export * from './store-unavailable.js';

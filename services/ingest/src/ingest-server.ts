@@ -9,6 +9,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { Config, StreamEndpointConfig } from '@jt1078/runtime/config';
 import { ErrorDigest, type Logger } from '@jt1078/runtime/logger';
+import { FrameBudget } from '@jt1078/jt1078';
 import { IngestConnection } from './ingest-connection.js';
 import type { EventPublisher, FramePublisher, IngestFrame, StreamKind, StreamNameClaims } from './ingest-ports.js';
 import type { IngestMetrics } from './ingest-metrics.js';
@@ -44,11 +45,14 @@ export class IngestServer {
   readonly #udpPeers = new Map<string, IngestConnection>();
   readonly #listeners: Listener[] = [];
   readonly #digest: ErrorDigest;
+  /** Unfinished-frame bytes of every connection together (cluster.ingest.max_unfinished_bytes). */
+  readonly podBudget: FrameBudget;
   #sweep: NodeJS.Timeout | undefined;
   #accepting = true;
 
   constructor(private readonly deps: IngestServerDeps) {
     this.#digest = new ErrorDigest(deps.log);
+    this.podBudget = new FrameBudget(deps.config.cluster.ingest.max_unfinished_bytes);
   }
 
   get connectionCount(): number {
@@ -120,6 +124,9 @@ export class IngestServer {
       digest: this.#digest,
       closeTransport,
       onNotJt1078: (c) => void this.#finish(listener, c, 'not-jt1078 (no packet in the first 128 KB)'),
+      onHandlerError: (c) => void this.#finish(listener, c, 'handler-error'),
+      maxUnfinishedBytes: d.config.cluster.ingest.max_unfinished_bytes_per_connection,
+      podBudget: this.podBudget,
       ...(d.onFrame ? { onFrame: d.onFrame } : {}),
     });
     this.#connections.set(connection, listener);

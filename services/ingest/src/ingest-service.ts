@@ -7,7 +7,7 @@ import type { Config } from '@jt1078/runtime/config';
 import type { Logger } from '@jt1078/runtime/logger';
 import { formatCallbackTime } from '@jt1078/runtime/time';
 import type { StreamRegistry } from '@jt1078/store';
-import type { Registry } from '@jt1078/runtime/metrics';
+import { Gauge, type Registry } from '@jt1078/runtime/metrics';
 import type { EventPublisher, FramePublisher, StreamNameClaims } from './ingest-ports.js';
 import { createIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
 import { IngestServer } from './ingest-server.js';
@@ -60,6 +60,8 @@ export class IngestService {
     };
     const claims: StreamNameClaims = deps.registry;
     this.server = new IngestServer({ config: deps.config, pod: deps.pod, publisher, events, claims, metrics: this.metrics, log: deps.log });
+    const budget = this.server.podBudget;
+    new Gauge({ name: 'jt1078_ingest_unfinished_frame_bytes', help: 'Bytes held in frames still being reassembled, all connections (capped by cluster.ingest.max_unfinished_bytes)', registers: [deps.metricsRegistry], collect() { this.set(budget.usedBytes); } });
   }
 
   async start(): Promise<void> {

@@ -29,7 +29,7 @@ export interface StreamSessionDeps {
   readonly segmentTargetMs: number;
   readonly now: () => Date;
   readonly monotonicMs: () => number;
-  readonly onDrop: (reason: DropReason | 'claim-queue-full' | 'no-codec', frame: AssembledFrame) => void;
+  readonly onDrop: (reason: DropReason | 'claim-queue-full' | 'no-codec' | 'publish-error', frame: AssembledFrame) => void;
   /** `publishMs`: how long the publish call took (the client's buffering, not the network). */
   readonly onPublished: (frame: IngestFrame, publishMs: number) => void;
   readonly onError: (err: unknown, what: string) => void;
@@ -170,7 +170,14 @@ export class StreamSession {
       data: frame.data,
     };
     const started = performance.now();
-    d.publisher.publishFrame(out);
+    try {
+      d.publisher.publishFrame(out);
+    } catch {
+      // The bus refused the frame (a value it cannot carry): counted and digested by onDrop,
+      // never thrown at the socket.
+      d.onDrop('publish-error', frame);
+      return;
+    }
     d.onPublished(out, performance.now() - started);
   }
 

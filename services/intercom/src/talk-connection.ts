@@ -31,7 +31,7 @@ export const LEASE_CHECK_MS = 1000;
 
 /** Why a talk ended: the metric label, and the `err` of the leave callback. */
 export interface TalkEnd {
-  readonly kind: 'device-closed' | 'socket-error' | 'bus-error' | 'overtime' | 'released' | 'lease-lost' | 'lease-expired' | 'replaced' | 'draining';
+  readonly kind: 'device-closed' | 'socket-error' | 'bus-error' | 'overtime' | 'released' | 'lease-lost' | 'lease-expired' | 'store-outage' | 'replaced' | 'draining';
   readonly err: string;
 }
 
@@ -75,6 +75,8 @@ export class TalkConnection {
   #renewing = false;
   #lastRenewMs: number;
   #lastRenewError = '';
+  /** Renews that failed (the store did not answer) since the last one that succeeded. */
+  #renewFailures = 0;
   #closing: Promise<void> | undefined;
   #finished: () => void = () => {};
   /** Settles once the talk has ended completely: lease released, leave event stored (or failed). */
@@ -220,12 +222,14 @@ export class TalkConnection {
     try {
       await d.leases.renew(this.port, this.token, d.leaseTtlMs);
       this.#lastRenewMs = performance.now();
+      this.#renewFailures = 0;
     } catch (err) {
       if (err instanceof StaleLease) {
         d.metrics.leases.inc({ outcome: 'stale' });
         void this.close(this.#lossOf(err));
       } else {
         d.metrics.leases.inc({ outcome: 'renew-failed' });
+        this.#renewFailures++;
         this.#lastRenewError = (err as Error).message;
         d.digest.report(`renew:${d.connectionId}`, 'lease renew failed; retrying every second', { port: this.port, connectionId: d.connectionId, err: this.#lastRenewError });
       }
@@ -238,6 +242,11 @@ export class TalkConnection {
   #lossOf(err: StaleLease): TalkEnd {
     if (err.reason === 'superseded') return { kind: 'lease-lost', err: `lease lost: port ${this.port} was leased again (token ${err.currentToken})` };
     const sinceRenew = performance.now() - this.#lastRenewMs;
+    // Renews were failing just before: the lease went with the outage (a Redis that restarted
+    // empty, or one away longer than the ttl), not with a DELETE.
+    if (this.#renewFailures > 0) {
+      return { kind: 'store-outage', err: `lease lost to a Redis outage: ${this.#renewFailures} renews failed (${this.#lastRenewError.slice(0, 120)}), and the lease was gone when Redis answered again` };
+    }
     // Renewed a second ago with a ttl of several: the key did not lapse, it was released.
     if (sinceRenew < this.deps.leaseTtlMs) return { kind: 'released', err: `lease released (DELETE /api/v1/intercom/leases/${this.port}, or the talk ended on another connection)` };
     return { kind: 'lease-expired', err: `lease expired: not renewed for ${formatSeconds(sinceRenew)} (${this.#lastRenewError || 'renew failing'})` };

@@ -105,14 +105,18 @@ const cluster = z.strictObject({
   ingest: z
     .strictObject({
       max_connections: z.number().int().min(1).default(5000),
-      /** A connection that sends nothing for this long is closed (a half-open TCP link). */
+      /** A connection that completes no JT1078 packet for this long is closed (a half-open link, or a peer trickling bytes). */
       idle_timeout_second: z.number().positive().default(30),
+      /** Bytes of unfinished frames one connection may hold; over it its oldest open frame is dropped (fault memory-cap). */
+      max_unfinished_bytes_per_connection: z.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
+      /** Bytes of unfinished frames the whole pod may hold; over it the pod's oldest open frame is dropped. */
+      max_unfinished_bytes: z.number().int().min(1024 * 1024).default(512 * 1024 * 1024),
       /** On SIGTERM, open connections are closed after this grace so devices reconnect elsewhere. */
       drain_grace_second: z.number().min(0).default(10),
       /** Registry heartbeat; an entry not renewed within ttl is reaped and its leave emitted. */
       registry_ttl_second: z.number().min(1).default(15),
     })
-    .default({ max_connections: 5000, idle_timeout_second: 30, drain_grace_second: 10, registry_ttl_second: 15 }),
+    .default({ max_connections: 5000, idle_timeout_second: 30, max_unfinished_bytes_per_connection: 64 * 1024 * 1024, max_unfinished_bytes: 512 * 1024 * 1024, drain_grace_second: 10, registry_ttl_second: 15 }),
   /** The intercom's own settings (the m7s-jt1078 keys stay in jt1078.intercom). */
   intercom: z
     .strictObject({
