@@ -63,6 +63,20 @@ interface OpenFrame extends BudgetedFrame {
   readonly first: Jt1078Packet;
   readonly parts: Uint8Array[];
   size: number;
+  /**
+   * Memory the frame keeps alive: its parts are views into the reads that carried them, so it
+   * pins each of those reads whole (a 64 KB socket read for a 950-byte part). Charged per
+   * distinct read, so the caps bound real memory, not just the frame's own bytes.
+   */
+  held: number;
+  lastBuffer: ArrayBufferLike;
+}
+
+/** The memory a part keeps alive that `open` has not been charged for yet. */
+function pinned(open: OpenFrame, part: Uint8Array): number {
+  if (part.buffer === open.lastBuffer) return 0;
+  open.lastBuffer = part.buffer;
+  return part.buffer.byteLength;
 }
 
 export interface FrameAssemblerOptions {
@@ -150,12 +164,14 @@ export class FrameAssembler {
           first: packet,
           parts: [packet.body],
           size: packet.body.length,
+          held: packet.body.buffer.byteLength,
+          lastBuffer: packet.body.buffer,
           evict: () => {
             if (slots.open[cls] === opened) this.#drop(slots, cls, FaultKind.memoryCap, opened.first, `unfinished frames over the memory cap (${opened.size} bytes dropped, the oldest open frame)`);
           },
         };
         slots.open[cls] = opened;
-        this.#charge(opened, opened.size);
+        this.#charge(opened, opened.held);
         break;
       }
       default: {
@@ -166,7 +182,11 @@ export class FrameAssembler {
         }
         open.parts.push(packet.body);
         open.size += packet.body.length;
-        this.#charge(open, packet.body.length);
+        const more = pinned(open, packet.body);
+        if (more > 0) {
+          open.held += more;
+          this.#charge(open, more);
+        }
         // The charge may have evicted this very frame (it was the oldest).
         if (slots.open[cls] !== open) break;
         if (open.size > MAX_FRAME_BYTES) {
@@ -206,7 +226,7 @@ export class FrameAssembler {
     this.#lastSlots = undefined;
   }
 
-  /** Bytes held in open frames, for memory accounting. */
+  /** Memory held by open frames (the reads their parts pin), for memory accounting. */
   get bufferedBytes(): number {
     return this.#budget.usedBytes;
   }

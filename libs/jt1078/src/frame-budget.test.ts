@@ -6,7 +6,7 @@ import { StreamDemuxer, decimalSim } from './stream-demuxer.js';
 import type { StreamFault } from './stream-fault.js';
 
 /** One 2016 packet, built from table 19 by hand (the encoder refuses SIMs that are not digits). */
-function packet(o: { simHex?: string; channel?: number; seq: number; dataType?: number; subpackage?: number; body: Uint8Array }): Buffer {
+function packet(o: { simHex?: string; channel?: number; seq: number; dataType?: number; subpackage?: number; body: Uint8Array }): Uint8Array {
   const dt = o.dataType ?? DataType.audio;
   const video = dt <= DataType.B;
   const head = Buffer.alloc(video ? 30 : 26);
@@ -19,7 +19,8 @@ function packet(o: { simHex?: string; channel?: number; seq: number; dataType?: 
   head[15] = (dt << 4) | (o.subpackage ?? Subpackage.atomic);
   head.writeBigUInt64BE(BigInt(o.seq * 20), 16);
   head.writeUInt16BE(o.body.length, head.length - 2);
-  return Buffer.concat([head, o.body]);
+  // A buffer of its own, as a socket read is: the assembler charges the reads its frames pin.
+  return new Uint8Array(Buffer.concat([head, o.body]));
 }
 
 function harness(opts: { maxBufferedBytes?: number; sharedBudget?: FrameBudget } = {}) {
@@ -75,21 +76,34 @@ describe('unfinished-frame memory caps', () => {
     const b = harness({ sharedBudget: pod });
     a.demuxer.push(packet({ seq: 0, dataType: DataType.I, subpackage: Subpackage.first, body: chunk }));
     for (let i = 0; i < 4; i++) b.demuxer.push(packet({ seq: i, dataType: DataType.I, subpackage: i === 0 ? Subpackage.first : Subpackage.middle, body: chunk }));
-    expect(pod.usedBytes).toBe(5 * 900);
+    expect(pod.usedBytes).toBe(5 * 930);
     b.demuxer.push(packet({ seq: 4, dataType: DataType.I, subpackage: Subpackage.middle, body: chunk }));
     expect(a.faults.map((f) => f.kind)).toEqual(['memory-cap']);
-    expect(pod.usedBytes).toBe(5 * 900);
+    expect(pod.usedBytes).toBe(5 * 930);
     expect(pod.evictions).toBe(1);
     b.demuxer.push(packet({ seq: 5, dataType: DataType.I, subpackage: Subpackage.last, body: chunk.subarray(0, 100) }));
     expect(b.frames).toHaveLength(1);
     expect(pod.usedBytes).toBe(0);
   });
 
+  it('charges a frame for the whole reads its parts pin', () => {
+    const h = harness({ maxBufferedBytes: 1 << 30 });
+    // One 64 KB read carrying a first subpackage and padding: the frame keeps all of it alive.
+    const read = new Uint8Array(64 * 1024);
+    read.set(packet({ seq: 0, dataType: DataType.I, subpackage: Subpackage.first, body: chunk }));
+    h.demuxer.push(read.subarray(0, 930));
+    expect(h.assembler.bufferedBytes).toBe(64 * 1024);
+    // The next part from the same read costs nothing more.
+    read.set(packet({ seq: 1, dataType: DataType.I, subpackage: Subpackage.middle, body: chunk }), 930);
+    h.demuxer.push(read.subarray(930, 1860));
+    expect(h.assembler.bufferedBytes).toBe(64 * 1024);
+  });
+
   it('releases everything a connection held when it ends', () => {
     const pod = new FrameBudget(1 << 30);
     const h = harness({ sharedBudget: pod, maxBufferedBytes: 1 << 30 });
     for (let ch = 0; ch < 30; ch++) h.demuxer.push(packet({ channel: ch, seq: ch, dataType: DataType.I, subpackage: Subpackage.first, body: chunk }));
-    expect(pod.usedBytes).toBe(30 * 900);
+    expect(pod.usedBytes).toBe(30 * 930);
     expect(pod.openFrames).toBe(30);
     h.demuxer.end();
     h.assembler.end();

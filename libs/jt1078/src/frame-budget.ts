@@ -6,10 +6,10 @@
  * frames are evicted first: the newest frame is the one most likely to complete.
  */
 
-/** An open frame as a budget sees it: its size so far, and how its owner drops it. */
+/** An open frame as a budget sees it: what it holds so far, and how its owner drops it. */
 export interface BudgetedFrame {
   /** Bytes charged so far; the owner keeps this equal to what it charged. */
-  readonly size: number;
+  readonly held: number;
   /** Drops the frame; must call release() on every budget holding it. */
   evict(): void;
 }
@@ -30,7 +30,7 @@ export class FrameBudget {
     return this.#open.size;
   }
 
-  /** `frame.size` has just grown by `bytes`: account for it, evicting the oldest frames while over the limit. */
+  /** `frame.held` has just grown by `bytes`: account for it, evicting the oldest frames while over the limit. */
   charge(frame: BudgetedFrame, bytes: number): void {
     this.#open.add(frame);
     this.#used += bytes;
@@ -46,6 +46,6 @@ export class FrameBudget {
 
   /** The frame completed or was dropped: its bytes are free. Safe to call more than once. */
   release(frame: BudgetedFrame): void {
-    if (this.#open.delete(frame)) this.#used -= frame.size;
+    if (this.#open.delete(frame)) this.#used -= frame.held;
   }
 }

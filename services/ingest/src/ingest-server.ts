@@ -9,6 +9,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { Config, StreamEndpointConfig } from '@jt1078/runtime/config';
 import { ErrorDigest, type Logger } from '@jt1078/runtime/logger';
+import { MemoryRelease } from '@jt1078/runtime/lifecycle';
 import { FrameBudget } from '@jt1078/jt1078';
 import { IngestConnection } from './ingest-connection.js';
 import type { EventPublisher, FramePublisher, IngestFrame, StreamKind, StreamNameClaims } from './ingest-ports.js';
@@ -47,6 +48,8 @@ export class IngestServer {
   readonly #digest: ErrorDigest;
   /** Unfinished-frame bytes of every connection together (cluster.ingest.max_unfinished_bytes). */
   readonly podBudget: FrameBudget;
+  /** What closed connections held, given back to the OS together (see MemoryRelease). */
+  readonly #memory = new MemoryRelease();
   #sweep: NodeJS.Timeout | undefined;
   #accepting = true;
 
@@ -162,6 +165,7 @@ export class IngestServer {
     if (!this.#connections.delete(connection)) return;
     this.deps.metrics.connections.dec({ kind: listener.kind });
     this.deps.metrics.closed.inc({ kind: listener.kind, reason: reason.split(' ')[0] ?? reason });
+    this.#memory.released(connection.bufferedBytes);
     await connection.close(reason);
   }
 
@@ -221,5 +225,6 @@ export class IngestServer {
     this.#connections.clear();
     this.#udpPeers.clear();
     this.#digest.close();
+    this.#memory.close();
   }
 }
