@@ -6,3 +6,5 @@ export * from './memory-port-lease-store.js';
 export * from './redis-port-lease-store.js';
 export * from './redis-connection.js';
 export * from './store-unavailable.js';
+export * from './talk-registry.js';
+export * from './redis-talk-registry.js';

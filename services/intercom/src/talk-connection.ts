@@ -16,7 +16,7 @@ import type { MediaBus, TalkAudio, Unsubscribe } from '@jt1078/bus';
 import type { StreamFault } from '@jt1078/jt1078';
 import type { ErrorDigest, Logger } from '@jt1078/runtime/logger';
 import { formatCallbackTime, formatSeconds } from '@jt1078/runtime/time';
-import { StaleLease, type PortLease, type PortLeaseStore } from '@jt1078/store';
+import { StaleLease, type PortLease, type PortLeaseStore, type TalkRegistry } from '@jt1078/store';
 import { DeviceWriteQueue } from './device-write-queue.js';
 import type { IntercomMetrics } from './intercom-metrics.js';
 import { talkEventId } from './talk-event-id.js';
@@ -44,6 +44,10 @@ export interface TalkConnectionDeps {
   readonly remoteAddress: string;
   readonly bus: IntercomBus;
   readonly leases: Pick<PortLeaseStore, 'renew' | 'release'>;
+  /** Where the talk's deadline lives, so that another pod's reaper sends its leave if this pod dies. */
+  readonly talks?: Pick<TalkRegistry, 'open' | 'renew' | 'finish'>;
+  /** This pod's name, kept with the talk for the reaper's `err`. */
+  readonly pod?: string;
   readonly leaseTtlMs: number;
   readonly overtimeMs: number;
   readonly metrics: IntercomMetrics;
@@ -167,6 +171,12 @@ export class TalkConnection {
       failure = (err as Error).message;
       d.log.error({ err, port: this.port, connectionId: d.connectionId }, 'talk.down subscription failed: closing the device');
     }
+    // Registered before the join goes out: if this pod dies from here on, a reaper sends the leave.
+    try {
+      await d.talks?.open({ connectionId: d.connectionId, port: this.port, pod: d.pod ?? '', joinBody: this.#joinBody }, d.leaseTtlMs);
+    } catch (err) {
+      d.digest.report(`talk-open:${d.connectionId}`, 'talk not registered (no leave if this pod dies)', { port: this.port, err: (err as Error).message });
+    }
     // The device did connect: its join goes out whatever happens next, and the leave after it.
     void this.#publishEvent('join', this.#joinBody).finally(this.#joinSettled);
     if (failure !== undefined) return this.close({ kind: 'bus-error', err: `talk subscription failed: ${failure}` });
@@ -178,7 +188,14 @@ export class TalkConnection {
     if (this.#closing) return;
     this.#bytesUp.inc(chunk.length);
     const before = this.#uplink.packets;
-    this.#uplink.push(chunk, performance.now() - this.#startedMs);
+    try {
+      this.#uplink.push(chunk, performance.now() - this.#startedMs);
+    } catch (err) {
+      // Whatever a device's bytes make throw costs only its own talk, never the pod.
+      this.deps.metrics.faults.inc({ fault: 'handler-error' });
+      void this.close({ kind: 'socket-error', err: `device bytes could not be handled: ${(err as Error).message?.slice(0, 120)}` });
+      return;
+    }
     this.#packetsUp.inc(this.#uplink.packets - before);
     const revision = this.#uplink.revision;
     if (revision && revision !== this.#packetizer.revision) this.#packetizer.useRevision(revision);
@@ -223,6 +240,10 @@ export class TalkConnection {
       await d.leases.renew(this.port, this.token, d.leaseTtlMs);
       this.#lastRenewMs = performance.now();
       this.#renewFailures = 0;
+      if (d.talks && !(await d.talks.renew(d.connectionId, d.leaseTtlMs))) {
+        // A reaper took the talk (renews failed past its deadline) and has sent its leave.
+        void this.close({ kind: 'store-outage', err: 'talk reaped while its renews were failing' });
+      }
     } catch (err) {
       if (err instanceof StaleLease) {
         d.metrics.leases.inc({ outcome: 'stale' });
@@ -283,6 +304,17 @@ export class TalkConnection {
       }
     }
     await this.#joined;
+    let reaped = false;
+    try {
+      reaped = d.talks ? !(await d.talks.finish(d.connectionId)) : false;
+    } catch (err) {
+      // Unknown: the leave is sent (a second one, if a reaper also took it, is a duplicate the webhook posts twice at worst).
+      d.digest.report(`talk-finish:${d.connectionId}`, 'talk end not recorded in the store', { port: this.port, err: (err as Error).message });
+    }
+    if (reaped) {
+      d.log.warn({ port: this.port, connectionId: d.connectionId, err: end.err }, 'talk ended after a reaper had sent its leave: no second leave');
+      return;
+    }
     await this.#publishEvent('leave', { ...this.#joinBody, endTime: formatCallbackTime(new Date()), err: end.err });
   }
 

@@ -77,8 +77,10 @@ const cluster = z.strictObject({
       subject_root: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('jt1078'),
       /** An event a relay holds without acknowledging is redelivered after this (a relay that died). */
       event_ack_wait_second: z.number().min(1).default(30),
+      /** Join/leave events a pod holds while NATS cannot store them (libs/bus event-outbox.ts); more are refused and counted. */
+      outbox_max_events: z.number().int().min(1).default(100_000),
     })
-    .default({ url: '', subject_root: 'jt1078', event_ack_wait_second: 30 }),
+    .default({ url: '', subject_root: 'jt1078', event_ack_wait_second: 30, outbox_max_events: 100_000 }),
   redis: z.strictObject({ url: z.string().default('') }).default({ url: '' }),
   http: z.strictObject({ addr: hostPort.default('0.0.0.0:8080') }).default({ addr: '0.0.0.0:8080' }),
   webhook: z
