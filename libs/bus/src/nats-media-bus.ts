@@ -207,6 +207,11 @@ export class NatsMediaBus implements MediaBus {
   #outbox: OutgoingFrame[] = [];
   #outboxBytes = 0;
   #outboxScheduled = false;
+  /** Frames handed to nats.js since the server last confirmed reading them (a PONG); lost if the connection drops now. */
+  #unconfirmed = 0;
+  #confirming = false;
+  /** Bumped at each disconnect: a PONG from before it confirms nothing after it. */
+  #confirmEpoch = 0;
   readonly #unsentBytes: () => number;
   readonly #softBytes: number;
   readonly #hardBytes: number;
@@ -300,6 +305,9 @@ export class NatsMediaBus implements MediaBus {
       if (s.type === 'disconnect') {
         this.#connected = false;
         this.#bufferedWhileDown = 0;
+        countDrop(this.stats, DropReason.unconfirmedAtDisconnect, this.#unconfirmed);
+        this.#unconfirmed = 0;
+        this.#confirmEpoch++;
         this.#emit('disconnected', s.server);
       } else if (s.type === 'reconnect') {
         this.#flushQueued();
@@ -438,6 +446,27 @@ export class NatsMediaBus implements MediaBus {
       if (this.#connected) this.#send(f);
       else this.#queueWhileDown(f);
     }
+    this.#confirm();
+  }
+
+  /**
+   * One PING at a time while frames are unconfirmed: its PONG means the server has read every
+   * frame sent before it. What is still unconfirmed at a disconnect is counted as lost.
+   */
+  #confirm(): void {
+    if (this.#confirming || this.#unconfirmed === 0 || !this.#connected) return;
+    this.#confirming = true;
+    const epoch = this.#confirmEpoch;
+    const upTo = this.#unconfirmed;
+    this.nc.flush().then(
+      () => {
+        if (epoch === this.#confirmEpoch) this.#unconfirmed -= upTo;
+      },
+      () => {},
+    ).finally(() => {
+      this.#confirming = false;
+      if (epoch === this.#confirmEpoch) this.#confirm();
+    });
   }
 
   /**
@@ -458,6 +487,7 @@ export class NatsMediaBus implements MediaBus {
   #send(frame: OutgoingFrame): boolean {
     try {
       for (const m of frame.messages) this.nc.publish(frame.subject, m.data, { headers: new EncodedHeaders(m.headers) });
+      this.#unconfirmed++;
       return true;
     } catch (err) {
       // Closed between the check and the publish: counted, never thrown into the ingest's read loop.
@@ -475,6 +505,7 @@ export class NatsMediaBus implements MediaBus {
     this.#queuedWhileDown = [];
     this.#bufferedWhileDown = 0;
     for (const q of queued) this.#send(q);
+    this.#confirm();
   }
 
   pressure(): BusPressure {
