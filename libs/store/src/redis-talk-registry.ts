@@ -3,6 +3,7 @@
  *
  *   {prefix}:talk:<connectionId>   string  the TalkEntry (JSON)
  *   {prefix}:talk-deadlines        zset    connectionId → deadline (ms, Redis server time)
+ *   {prefix}:talk-reaped:<id>      string  a reaper took it (PX REAPED_MEMORY_MS)
  *
  * Deadlines are read from TIME inside the scripts, like the leases' expiry, so the pods' clocks
  * play no part. REAP removes and returns in one script: of several intercoms reaping at once,
@@ -11,7 +12,7 @@
 import type { Redis } from 'ioredis';
 import { RedisKeyspace, connectRedis } from './redis-connection.js';
 import { redisCall } from './store-unavailable.js';
-import type { TalkEntry, TalkRegistry } from './talk-registry.js';
+import { REAPED_MEMORY_MS, type TalkEntry, type TalkRegistry, type TalkState } from './talk-registry.js';
 
 const NOW_MS = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
@@ -22,16 +23,23 @@ redis.call('SET', KEYS[1] .. ':talk:' .. ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[1] .. ':talk-deadlines', now + tonumber(ARGV[3]), ARGV[1])
 return 1`;
 
+/** 1 held (renewed), 2 reaped, 0 missing. */
 const RENEW = `
 ${NOW_MS}
 local z = KEYS[1] .. ':talk-deadlines'
-if not redis.call('ZSCORE', z, ARGV[1]) then return 0 end
+if not redis.call('ZSCORE', z, ARGV[1]) then
+  if redis.call('EXISTS', KEYS[1] .. ':talk-reaped:' .. ARGV[1]) == 1 then return 2 end
+  return 0
+end
 redis.call('ZADD', z, now + tonumber(ARGV[2]), ARGV[1])
 return 1`;
 
+/** 1 held (removed now), 2 reaped, 0 missing. */
 const FINISH = `
 redis.call('DEL', KEYS[1] .. ':talk:' .. ARGV[1])
-return redis.call('ZREM', KEYS[1] .. ':talk-deadlines', ARGV[1])`;
+if redis.call('ZREM', KEYS[1] .. ':talk-deadlines', ARGV[1]) == 1 then return 1 end
+if redis.call('DEL', KEYS[1] .. ':talk-reaped:' .. ARGV[1]) == 1 then return 2 end
+return 0`;
 
 const REAP = `
 ${NOW_MS}
@@ -42,15 +50,18 @@ for _, id in ipairs(ids) do
   local entry = redis.call('GET', key)
   redis.call('DEL', key)
   redis.call('ZREM', KEYS[1] .. ':talk-deadlines', id)
+  redis.call('SET', KEYS[1] .. ':talk-reaped:' .. id, '1', 'PX', tonumber(ARGV[1]))
   if entry then table.insert(out, entry) end
 end
 return out`;
+
+const STATES: readonly TalkState[] = ['missing', 'held', 'reaped'];
 
 type TalkRedis = Redis & {
   jtTalkOpen(tag: string, id: string, entry: string, ttl: string): Promise<number>;
   jtTalkRenew(tag: string, id: string, ttl: string): Promise<number>;
   jtTalkFinish(tag: string, id: string): Promise<number>;
-  jtTalkReap(tag: string): Promise<string[]>;
+  jtTalkReap(tag: string, reapedMemoryMs: string): Promise<string[]>;
 };
 
 export class RedisTalkRegistry implements TalkRegistry {
@@ -73,16 +84,16 @@ export class RedisTalkRegistry implements TalkRegistry {
     await redisCall('talk open', () => this.#redis.jtTalkOpen(this.#keys.tag, entry.connectionId, JSON.stringify(entry), String(ttlMs)));
   }
 
-  async renew(connectionId: string, ttlMs: number): Promise<boolean> {
-    return (await redisCall('talk renew', () => this.#redis.jtTalkRenew(this.#keys.tag, connectionId, String(ttlMs)))) === 1;
+  async renew(connectionId: string, ttlMs: number): Promise<TalkState> {
+    return STATES[await redisCall('talk renew', () => this.#redis.jtTalkRenew(this.#keys.tag, connectionId, String(ttlMs)))] ?? 'missing';
   }
 
-  async finish(connectionId: string): Promise<boolean> {
-    return (await redisCall('talk finish', () => this.#redis.jtTalkFinish(this.#keys.tag, connectionId))) === 1;
+  async finish(connectionId: string): Promise<TalkState> {
+    return STATES[await redisCall('talk finish', () => this.#redis.jtTalkFinish(this.#keys.tag, connectionId))] ?? 'missing';
   }
 
   async reapExpired(): Promise<TalkEntry[]> {
-    const raw = await redisCall('talk reap', () => this.#redis.jtTalkReap(this.#keys.tag));
+    const raw = await redisCall('talk reap', () => this.#redis.jtTalkReap(this.#keys.tag, String(REAPED_MEMORY_MS)));
     return raw.map((text) => JSON.parse(text) as TalkEntry);
   }
 

@@ -16,13 +16,22 @@ export interface TalkEntry {
   readonly joinBody: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * What the store knows of a talk: `held` (present), `reaped` (a reaper took it and sent its
+ * leave), `missing` (neither: the store lost it, e.g. a Redis that restarted empty).
+ */
+export type TalkState = 'held' | 'reaped' | 'missing';
+
+/** How long the store remembers that a talk was reaped, so its pod, back from a partition, sends no second leave. */
+export const REAPED_MEMORY_MS = 10 * 60_000;
+
 export interface TalkRegistry {
   /** Registers a talk that has just sent its join; it expires `ttlMs` from now unless renewed. */
   open(entry: TalkEntry, ttlMs: number): Promise<void>;
-  /** Pushes the deadline back; false when the entry is gone (a reaper took it). */
-  renew(connectionId: string, ttlMs: number): Promise<boolean>;
-  /** The talk ended here: removes it; false when it was already gone (reaped: its leave was sent by the reaper). */
-  finish(connectionId: string): Promise<boolean>;
+  /** Pushes the deadline back when the talk is held; says what the store knows otherwise. */
+  renew(connectionId: string, ttlMs: number): Promise<TalkState>;
+  /** The talk ended here: removes it. `reaped`: its leave was already sent by a reaper. */
+  finish(connectionId: string): Promise<TalkState>;
   /** Removes and returns every talk whose deadline has passed; each is returned to one caller only. */
   reapExpired(): Promise<TalkEntry[]>;
   close(): Promise<void>;
@@ -31,6 +40,7 @@ export interface TalkRegistry {
 /** The in-process registry (`jt1078 start` without Redis: one process, the same behaviour). */
 export class MemoryTalkRegistry implements TalkRegistry {
   readonly #talks = new Map<string, { entry: TalkEntry; deadline: number }>();
+  readonly #reaped = new Set<string>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -38,14 +48,15 @@ export class MemoryTalkRegistry implements TalkRegistry {
     this.#talks.set(entry.connectionId, { entry, deadline: this.now() + ttlMs });
   }
 
-  async renew(connectionId: string, ttlMs: number): Promise<boolean> {
+  async renew(connectionId: string, ttlMs: number): Promise<TalkState> {
     const t = this.#talks.get(connectionId);
     if (t) t.deadline = this.now() + ttlMs;
-    return t !== undefined;
+    return t ? 'held' : this.#reaped.has(connectionId) ? 'reaped' : 'missing';
   }
 
-  async finish(connectionId: string): Promise<boolean> {
-    return this.#talks.delete(connectionId);
+  async finish(connectionId: string): Promise<TalkState> {
+    if (this.#talks.delete(connectionId)) return 'held';
+    return this.#reaped.delete(connectionId) ? 'reaped' : 'missing';
   }
 
   async reapExpired(): Promise<TalkEntry[]> {
@@ -54,6 +65,7 @@ export class MemoryTalkRegistry implements TalkRegistry {
     for (const [id, t] of this.#talks) {
       if (t.deadline > now) continue;
       this.#talks.delete(id);
+      this.#reaped.add(id);
       out.push(t.entry);
     }
     return out;

@@ -240,10 +240,11 @@ export class TalkConnection {
       await d.leases.renew(this.port, this.token, d.leaseTtlMs);
       this.#lastRenewMs = performance.now();
       this.#renewFailures = 0;
-      if (d.talks && !(await d.talks.renew(d.connectionId, d.leaseTtlMs))) {
-        // A reaper took the talk (renews failed past its deadline) and has sent its leave.
-        void this.close({ kind: 'store-outage', err: 'talk reaped while its renews were failing' });
-      }
+      const state = d.talks ? await d.talks.renew(d.connectionId, d.leaseTtlMs) : 'held';
+      // A reaper took the talk (renews failed past its deadline) and has sent its leave.
+      if (state === 'reaped') void this.close({ kind: 'store-outage', err: 'talk reaped while its renews were failing' });
+      // The store lost it (a Redis that restarted empty): registered again.
+      else if (state === 'missing') await d.talks!.open({ connectionId: d.connectionId, port: this.port, pod: d.pod ?? '', joinBody: this.#joinBody }, d.leaseTtlMs);
     } catch (err) {
       if (err instanceof StaleLease) {
         d.metrics.leases.inc({ outcome: 'stale' });
@@ -306,7 +307,7 @@ export class TalkConnection {
     await this.#joined;
     let reaped = false;
     try {
-      reaped = d.talks ? !(await d.talks.finish(d.connectionId)) : false;
+      reaped = d.talks ? (await d.talks.finish(d.connectionId)) === 'reaped' : false;
     } catch (err) {
       // Unknown: the leave is sent (a second one, if a reaper also took it, is a duplicate the webhook posts twice at worst).
       d.digest.report(`talk-finish:${d.connectionId}`, 'talk end not recorded in the store', { port: this.port, err: (err as Error).message });
