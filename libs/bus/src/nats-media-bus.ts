@@ -30,7 +30,9 @@
  * The client reconnects forever, backing off as the outage grows (capped); while disconnected, frames are
  * queued here up to `reconnectBufferBytes` (nats.js v3 itself discards what it buffered when it
  * redials) and counted as dropped beyond that. Frames published in the instant between the
- * socket dying and the client reporting it are lost inside nats.js; nothing here can see them.
+ * socket dying and the client reporting it are lost inside nats.js: every frame handed to it is
+ * counted until a PONG confirms the server read it, and those unconfirmed at a disconnect are
+ * counted as dropped (unconfirmed-at-disconnect).
  */
 import { connect, headers as natsHeaders, nanos, type ConnectionOptions, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import {
