@@ -30,6 +30,8 @@ export const FaultKind = {
   badSim: 'bad-sim',
   /** An open frame dropped because its connection or the pod held too many unfinished-frame bytes. */
   memoryCap: 'memory-cap',
+  /** A packet of one SIM/channel more than a connection may carry (the ingest's limit): skipped. */
+  tooManyStreams: 'too-many-streams',
 } as const;
 export type FaultKind = (typeof FaultKind)[keyof typeof FaultKind];
 

@@ -3,7 +3,7 @@
  * → a StreamSession per SIM/channel. A bad device costs only its own connection: faults are
  * counted and logged in digests, an idle link is closed, and nothing here throws to the server.
  */
-import { FrameAssembler, StreamDemuxer, type FrameBudget, type StreamFault } from '@jt1078/jt1078';
+import { FaultKind, FrameAssembler, StreamDemuxer, type FrameBudget, type StreamFault } from '@jt1078/jt1078';
 import type { StreamEndpointConfig } from '@jt1078/runtime/config';
 import type { ErrorDigest, Logger } from '@jt1078/runtime/logger';
 import { DebugCapture } from './debug-capture.js';
@@ -39,6 +39,8 @@ export interface IngestConnectionDeps {
   readonly maxUnfinishedBytes?: number;
   /** The pod's unfinished-frame budget, shared by every connection (cluster.ingest.max_unfinished_bytes). */
   readonly podBudget?: FrameBudget;
+  /** SIM/channel pairs this connection may carry (cluster.ingest.max_streams_per_connection). */
+  readonly maxStreams?: number;
   readonly now?: () => Date;
   readonly monotonicMs?: () => number;
 }
@@ -61,6 +63,12 @@ export class IngestConnection {
    */
   readonly #counts = { packets: 0, bytes: 0, video: 0, audio: 0 };
   readonly #drops = new Map<string, number>();
+  /**
+   * SIM/channel pairs admitted on this connection. Bounded: a peer cycling through SIMs would
+   * otherwise grow a session (and its registry heartbeat) and assembler slots per SIM forever.
+   */
+  readonly #admitted = new Set<string>();
+  #lastAdmitted = '';
   /** The stream of the last frame: a connection nearly always carries one, so most frames skip the lookup. */
   #last: { sim: string; channel: number; session: StreamSession } | undefined;
 
@@ -79,6 +87,7 @@ export class IngestConnection {
       onPacket: (packet) => {
         this.#counts.packets++;
         this.lastActivityMs = this.#mono();
+        if (!this.#admit(packet.sim, packet.channel, packet.offset)) return;
         const frames = this.#assembler.push(packet);
         for (const frame of frames) this.#session(frame.sim, frame.channel).push(frame);
       },
@@ -176,6 +185,21 @@ export class IngestConnection {
       },
       onError: (err, what) => d.log.error({ err, connectionId: d.connectionId, sim, channel }, what),
     });
+  }
+
+  #admit(sim: string, channel: number, offset: number): boolean {
+    const key = `${sim}/${channel}`;
+    if (key === this.#lastAdmitted) return true;
+    if (!this.#admitted.has(key)) {
+      const limit = this.deps.maxStreams ?? Number.POSITIVE_INFINITY;
+      if (this.#admitted.size >= limit) {
+        this.#fault({ kind: FaultKind.tooManyStreams, offset, detail: `more than ${limit} SIM/channel pairs on one connection`, sim, channel });
+        return false;
+      }
+      this.#admitted.add(key);
+    }
+    this.#lastAdmitted = key;
+    return true;
   }
 
   #fault(f: StreamFault): void {

@@ -130,6 +130,7 @@ export class IngestServer {
       onHandlerError: (c) => void this.#finish(listener, c, 'handler-error'),
       maxUnfinishedBytes: d.config.cluster.ingest.max_unfinished_bytes_per_connection,
       podBudget: this.podBudget,
+      maxStreams: d.config.cluster.ingest.max_streams_per_connection,
       ...(d.onFrame ? { onFrame: d.onFrame } : {}),
     });
     this.#connections.set(connection, listener);

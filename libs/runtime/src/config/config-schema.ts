@@ -113,12 +113,14 @@ const cluster = z.strictObject({
       max_unfinished_bytes_per_connection: z.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
       /** Bytes of unfinished frames the whole pod may hold; over it the pod's oldest open frame is dropped. */
       max_unfinished_bytes: z.number().int().min(1024 * 1024).default(512 * 1024 * 1024),
+      /** SIM/channel pairs one connection may carry (an MDVR has one SIM and up to 16 channels); packets of more are dropped (fault too-many-streams). */
+      max_streams_per_connection: z.number().int().min(1).default(64),
       /** On SIGTERM, open connections are closed after this grace so devices reconnect elsewhere. */
       drain_grace_second: z.number().min(0).default(10),
       /** Registry heartbeat; an entry not renewed within ttl is reaped and its leave emitted. */
       registry_ttl_second: z.number().min(1).default(15),
     })
-    .default({ max_connections: 5000, idle_timeout_second: 30, max_unfinished_bytes_per_connection: 64 * 1024 * 1024, max_unfinished_bytes: 512 * 1024 * 1024, drain_grace_second: 10, registry_ttl_second: 15 }),
+    .default({ max_connections: 5000, idle_timeout_second: 30, max_unfinished_bytes_per_connection: 64 * 1024 * 1024, max_unfinished_bytes: 512 * 1024 * 1024, max_streams_per_connection: 64, drain_grace_second: 10, registry_ttl_second: 15 }),
   /** The intercom's own settings (the m7s-jt1078 keys stay in jt1078.intercom). */
   intercom: z
     .strictObject({
