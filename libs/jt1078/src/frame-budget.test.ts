@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { FrameAssembler, type AssembledFrame } from './frame-assembler.js';
 import { FrameBudget } from './frame-budget.js';
 import { DataType, Subpackage } from './packet.js';
-import { StreamDemuxer, decimalSim } from './stream-demuxer.js';
+import { StreamDemuxer } from './stream-demuxer.js';
+import { decimalSim } from './decimal-sim.js';
 import type { StreamFault } from './stream-fault.js';
 
 /** One 2016 packet, built from table 19 by hand (the encoder refuses SIMs that are not digits). */

@@ -7,3 +7,4 @@ export * from './capture-file.js';
 export * from './packet-encoder.js';
 export * from './jt808-commands.js';
 export * from './capture-report.js';
+export * from './decimal-sim.js';

@@ -14,6 +14,7 @@ import {
   type Revision,
 } from './packet.js';
 import { FaultKind, emptyFaultCounts, type FaultCounts, type StreamFault } from './stream-fault.js';
+import { decimalSim } from './decimal-sim.js';
 
 /** The revision must show itself within this many bytes, or the connection is not JT1078. */
 export const DETECT_LIMIT_BYTES = 128 * 1024;
@@ -398,17 +399,6 @@ const HEX_DIGIT = '0123456789ABCDEF';
  */
 function spanningBody(size: number): Uint8Array {
   return new Uint8Array(size);
-}
-
-/**
- * The SIM's digits, or undefined when it is not a decimal number. Field devices pad short SIMs
- * with F nibbles (BCD filler) at either end: the padding is dropped and the digits kept, so the
- * SIM still names a subject of digits only (DESIGN.md "NATS"). Any other nibble above 9 makes
- * the SIM unusable.
- */
-export function decimalSim(nibbles: string): string | undefined {
-  const digits = nibbles.replace(/^F+|F+$/g, '');
-  return /^\d{1,20}$/.test(digits) ? digits : undefined;
 }
 
 /** Index of the next `01cd` at or after `from` (or of a prefix of it that ends the buffer), else -1. */

@@ -9,45 +9,11 @@
 import type { Logger } from 'pino';
 import type { CallbackPoster, PostOutcome } from './callback-poster.js';
 import type { RetrySchedule } from './retry-schedule.js';
+import { UrlBackoff, receiverDown } from './url-backoff.js';
 import type { WebhookSigner } from './webhook-signer.js';
 
 /** How often a relay looks again for an earlier event of the same stream held elsewhere. */
 const EARLIER_EVENT_POLL_MS = 250;
-/**
- * Per-URL backoff: while a URL is failing, the oldest event held for it is tried again this soon
- * (doubling up to the max) as a probe, without spending an attempt of its own schedule; the
- * first success at that URL (a probe, or any event) releases every held event at once. A
- * receiver that comes back is caught up within seconds, not at the next scheduled retry.
- */
-const PROBE_MIN_MS = 1000;
-const PROBE_MAX_MS = 5000;
-
-/**
- * A failure that says the receiver (not this event) is the problem: no answer at all (refused,
- * reset, timed out) or a gateway's "not there" (502, 503, 504). An event refused on its own
- * merits (400, 500 …) keeps its own schedule and does not hold the others.
- */
-function receiverDown(outcome: { readonly status?: number }): boolean {
-  return outcome.status === undefined || outcome.status === 502 || outcome.status === 503 || outcome.status === 504;
-}
-
-/** Why a held event stopped waiting. */
-type Wake = 'time' | 'released' | 'probe' | 'closed';
-
-interface Held {
-  readonly order: number;
-  readonly firstSeen: number;
-  readonly wake: (why: Wake) => void;
-}
-
-/** What the dispatcher knows of one callback URL. */
-interface UrlHealth {
-  failing: boolean;
-  readonly held: Set<Held>;
-  probeMs: number;
-  probe: NodeJS.Timeout | undefined;
-}
-
 export type EventType = 'realtime' | 'playback' | 'audio';
 export type EventAction = 'join' | 'leave';
 
@@ -116,9 +82,7 @@ export class WebhookDispatcher {
   readonly #disabled = new Set<string>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #firstSeen = new Map<string, number>();
-  readonly #health = new Map<string, UrlHealth>();
-  /** Held events, woken with 'closed' by close(). */
-  readonly #closers = new Set<Held>();
+  readonly #backoff: UrlBackoff;
   #active = 0;
   #pumpScheduled = false;
   #closed = false;
@@ -130,6 +94,7 @@ export class WebhookDispatcher {
     this.#concurrency = opts.concurrency ?? 32;
     this.#keepAliveMs = opts.keepAliveMs ?? 10_000;
     this.#now = opts.now ?? Date.now;
+    this.#backoff = new UrlBackoff({ log: opts.log, keepAliveMs: this.#keepAliveMs, now: this.#now });
   }
 
   /** Events waiting or in flight, all streams. */
@@ -227,8 +192,8 @@ export class WebhookDispatcher {
     const post = async (): Promise<PostOutcome> => {
       const headers = this.opts.signer ? { ...this.opts.signer.sign(event.id, this.#now() / 1000, body) } : { 'webhook-id': event.id };
       const outcome = await this.opts.poster.post(url, body, headers);
-      if (outcome.kind === 'delivered') this.#urlSucceeded(url);
-      else if (outcome.kind === 'retry' && receiverDown(outcome)) this.#urlFailed(url);
+      if (outcome.kind === 'delivered') this.#backoff.succeeded(url);
+      else if (outcome.kind === 'retry' && receiverDown(outcome)) this.#backoff.failed(url);
       return outcome;
     };
     // A redelivery after a crash continues the schedule where the last process left it.
@@ -243,7 +208,7 @@ export class WebhookDispatcher {
         // Held until its scheduled retry, unless the URL recovers first (or it is the probe).
         const retryAt = this.#now() + delay;
         for (;;) {
-          const why = await this.#hold(url, retryAt, p);
+          const why = await this.#backoff.hold(url, retryAt, { order: p.order, firstSeen: this.#firstSeen.get(event.id) ?? this.#now(), keepAlive: () => p.keepAlive() });
           if (why === 'closed') return;
           if (why !== 'probe') break;
           // The probe does not spend an attempt: failing, it goes back to waiting for its turn.
@@ -288,91 +253,6 @@ export class WebhookDispatcher {
     this.opts.onOutcome?.({ kind: 'dead-lettered', event, reason: lastReason });
   }
 
-  /**
-   * Holds an event for `url` until `retryAt` (its schedule), telling the source it is alive. It
-   * wakes early when the URL recovers ('released': any delivery there succeeded) or when it is
-   * the oldest held event and the URL's probe is due ('probe').
-   */
-  #hold(url: string, retryAt: number, p: PendingEvent): Promise<Wake> {
-    const health = this.#healthOf(url);
-    return new Promise<Wake>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      const held: Held = {
-        order: p.order,
-        firstSeen: this.#firstSeen.get(p.event.id) ?? this.#now(),
-        wake: (why) => {
-          if (timer) {
-            clearTimeout(timer);
-            this.#timers.delete(timer);
-          }
-          health.held.delete(held);
-          this.#closers.delete(held);
-          resolve(why);
-        },
-      };
-      const tick = () => {
-        if (timer) this.#timers.delete(timer);
-        const left = retryAt - this.#now();
-        if (left <= 0) return held.wake('time');
-        p.keepAlive();
-        timer = setTimeout(tick, Math.min(left, this.#keepAliveMs));
-        this.#timers.add(timer);
-      };
-      health.held.add(held);
-      this.#closers.add(held);
-      timer = setTimeout(tick, Math.min(Math.max(0, retryAt - this.#now()), this.#keepAliveMs));
-      this.#timers.add(timer);
-      if (health.failing) this.#scheduleProbe(url, health);
-    });
-  }
-
-  #healthOf(url: string): UrlHealth {
-    let h = this.#health.get(url);
-    if (!h) {
-      h = { failing: false, held: new Set(), probeMs: PROBE_MIN_MS, probe: undefined };
-      this.#health.set(url, h);
-    }
-    return h;
-  }
-
-  #urlFailed(url: string): void {
-    const h = this.#healthOf(url);
-    if (h.failing) return;
-    h.failing = true;
-    h.probeMs = PROBE_MIN_MS;
-  }
-
-  /** A delivery to `url` succeeded: every event held for it goes now, oldest first. */
-  #urlSucceeded(url: string): void {
-    const h = this.#health.get(url);
-    if (!h) return;
-    const wasFailing = h.failing;
-    h.failing = false;
-    h.probeMs = PROBE_MIN_MS;
-    clearTimeout(h.probe);
-    h.probe = undefined;
-    if (!wasFailing || h.held.size === 0) return;
-    const held = [...h.held].sort((a, b) => a.firstSeen - b.firstSeen || a.order - b.order);
-    this.opts.log.info({ url, released: held.length }, 'receiver is back: releasing the events held for it');
-    for (const e of held) e.wake('released');
-  }
-
-  /** While `url` fails and events are held for it, the oldest is tried again on a short, growing period. */
-  #scheduleProbe(url: string, h: UrlHealth): void {
-    if (h.probe || this.#closed) return;
-    h.probe = setTimeout(() => {
-      h.probe = undefined;
-      if (!h.failing || h.held.size === 0 || this.#closed) return;
-      let oldest: Held | undefined;
-      for (const e of h.held) if (!oldest || e.firstSeen < oldest.firstSeen || (e.firstSeen === oldest.firstSeen && e.order < oldest.order)) oldest = e;
-      h.probeMs = Math.min(h.probeMs * 2, PROBE_MAX_MS);
-      oldest!.wake('probe');
-      // The next probe: still failing after this one, and events still held.
-      this.#scheduleProbe(url, h);
-    }, h.probeMs);
-    h.probe.unref?.();
-  }
-
   /** Waits `ms`, telling the source the event is alive; false when closed meanwhile. */
   #wait(ms: number, p: PendingEvent): Promise<boolean> {
     return new Promise((resolve) => {
@@ -400,7 +280,6 @@ export class WebhookDispatcher {
     this.#closed = true;
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
-    for (const h of this.#health.values()) clearTimeout(h.probe);
-    for (const held of [...this.#closers]) held.wake('closed');
+    this.#backoff.close();
   }
 }
