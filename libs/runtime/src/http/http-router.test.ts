@@ -96,3 +96,24 @@ describe('HttpRouter over a real socket', () => {
     expect((await fetch(`${base}/metrics`)).headers.get('content-type')).toMatch(/text\/plain/);
   });
 });
+
+describe('serveRouter', () => {
+  it('answers a request that is not HTTP with a JSON 400, and oversized headers with a 431', async () => {
+    const { serveRouter } = await import('./serve-router.js');
+    const { connect } = await import('node:net');
+    const server = await serveRouter(new HttpRouter(), '127.0.0.1:0');
+    const port = (server.address() as AddressInfo).port;
+    const raw = (text: string) => new Promise<string>((resolve) => {
+      let got = '';
+      const s = connect({ host: '127.0.0.1', port }, () => s.end(text));
+      s.on('data', (d: Buffer) => (got += d.toString()));
+      s.on('close', () => resolve(got));
+      s.on('error', () => resolve(got));
+    });
+    const garbage = await raw('GARBAGE\r\n\r\n');
+    expect(garbage).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(garbage.slice(garbage.indexOf('\r\n\r\n') + 4))).toEqual({ error: 'malformed HTTP request' });
+    expect(await raw(`GET / HTTP/1.1\r\nX-Big: ${'a'.repeat(70_000)}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 431 /);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+});
