@@ -16,7 +16,8 @@ import { CaptureReplay, SimulatedDevice, loadCapturePackets } from '@jt1078/svc-
 import { G711_CAPTURE, sharedTestdataAvailable } from '../libs/jt1078/src/testdata/generate-captures.js';
 import { launchPod, type Jt1078Pod } from './support/jt1078-pod.js';
 import { rawPacket } from './support/raw-jt1078.js';
-import { freePort, natsUrl, uniquePrefix, until } from './support/services.js';
+import { RedisStreamRegistry } from '@jt1078/store';
+import { freePort, natsUrl, redisUrl, uniquePrefix, until } from './support/services.js';
 
 const MiB = 1024 * 1024;
 const PER_CONNECTION_CAP = 64 * MiB;
@@ -97,6 +98,23 @@ describe.runIf(sharedTestdataAvailable())('ingest limits against hostile peers',
     await until(async () => (await metrics()).sum('jt1078_ingest_faults_total', { fault: 'too-many-streams' }) >= 80 - 64, 15_000, 'packets of the 65th SIM on refused');
     expect((await metrics()).sum('jt1078_ingest_faults_total', { fault: 'too-many-streams' })).toBe(80 - 64);
     tcp.destroy();
+  }, 30_000);
+
+  it('leaves nothing behind for connections that close while their stream names are being claimed', async () => {
+    const registry = new RedisStreamRegistry(await redisUrl(), root);
+    try {
+      await Promise.all(Array.from({ length: 30 }, async (_, i) => {
+        const s = await connectTo(port);
+        s.write(rawPacket({ simHex: `0137${String(20_000_000 + i)}`, channel: 1, sequence: 0, dataType: 3, subpackage: 0, payloadType: 6, timestamp: 0, body: Buffer.alloc(160, 0xd5) }));
+        s.destroy();
+      }));
+      await until(async () => (await metrics()).sum('jt1078_ingest_connections', { kind: 'live' }) === 0, 10_000, 'connections closed');
+      // Past one heartbeat period (registry_ttl 15 s / 3): a session ended before its claim settled must not renew its name.
+      await new Promise((r) => setTimeout(r, 6000));
+      expect((await registry.list()).filter((e) => e.sim.startsWith('0137'))).toEqual([]);
+    } finally {
+      await registry.close();
+    }
   }, 30_000);
 
   it('holds at most its caps for 4 connections × 30 unfinished 7.9 MB frames, and gives the memory back when they close', async () => {

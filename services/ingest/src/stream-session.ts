@@ -81,13 +81,16 @@ export class StreamSession {
     await this.#continueNumbering();
     this.#joinBody = { ...provisional, streamPath: this.name };
     const owner = { pod: d.pod, connectionId: d.connectionId, sim: d.sim, channel: d.channel, kind: d.kind, startTime, joinBody: this.#joinBody };
-    this.#heartbeat = setInterval(() => {
+    // A connection that closed while the name was being claimed has ended this session already:
+    // no heartbeat for it (end() releases the name once the claim settles), or the interval
+    // would renew a dead stream forever and keep the connection in memory.
+    if (!this.#ended) this.#heartbeat = setInterval(() => {
       void d.claims.renew(this.name!, owner, d.registryTtlMs).then(
         (owned) => owned || d.onError(new Error(`lost ownership of ${this.name}`), 'registry renew'),
         (err) => d.onError(err, 'registry renew failed'),
       );
     }, Math.max(1000, d.registryTtlMs / 3));
-    this.#heartbeat.unref();
+    this.#heartbeat?.unref();
     await this.#publishEvent('join', this.#joinBody);
     const queued = this.#pending ?? [];
     this.#pending = undefined;
