@@ -140,7 +140,8 @@ export async function runNetFuzz(o: NetFuzzOptions): Promise<NetFuzzReport> {
       }
     }
     await Promise.all(open);
-    await Promise.all(httpWorkers);
+    const progress = setInterval(() => log(`fuzz-net: packets done, ${http.stats.requests} HTTP requests`), 10_000);
+    await Promise.all(httpWorkers).finally(() => clearInterval(progress));
     udp.close();
     fuzzing = false;
     await healthy;
