@@ -11,6 +11,7 @@ import { connect } from 'node:net';
 import { NatsMediaBus } from '@jt1078/bus';
 import { readCapture } from '@jt1078/jt1078';
 import { G711_CAPTURE, GENERATED_CAPTURES, H264_CAPTURE, framesOf } from '@jt1078/jt1078/testdata';
+import { RedisKeyspace, connectRedis } from '@jt1078/store';
 import { CaptureReplay, SimulatedDevice, loadCapturePackets } from '@jt1078/svc-simulator';
 import { capturePacketBytes } from './capture-packet-bytes.js';
 import { startFuzzCluster } from './fuzz-cluster.js';
@@ -174,5 +175,9 @@ export async function runNetFuzz(o: NetFuzzOptions): Promise<NetFuzzReport> {
     await bus.deleteStreams().catch(() => undefined);
     await bus.close();
     await cluster.stop();
+    // The registry, leases and talks the run left in Redis, all under its root.
+    const redis = connectRedis(o.redisUrl);
+    await new RedisKeyspace(root).clear(redis).catch(() => 0);
+    redis.disconnect();
   }
 }
