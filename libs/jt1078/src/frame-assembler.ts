@@ -59,8 +59,8 @@ export interface AssemblerStats {
   readonly faults: FaultCounts;
 }
 
-interface OpenFrame extends BudgetedFrame {
-  readonly first: Jt1078Packet;
+/** A frame being reassembled (a class, not a closure per frame: this is on the hot path). */
+class OpenFrame implements BudgetedFrame {
   readonly parts: Uint8Array[];
   size: number;
   /**
@@ -70,14 +70,24 @@ interface OpenFrame extends BudgetedFrame {
    */
   held: number;
   lastBuffer: ArrayBufferLike;
+
+  constructor(
+    readonly first: Jt1078Packet,
+    private readonly owner: FrameAssembler,
+    private readonly slots: StreamSlots,
+    private readonly cls: number,
+  ) {
+    this.parts = [first.body];
+    this.size = first.body.length;
+    this.lastBuffer = first.body.buffer;
+    this.held = this.lastBuffer.byteLength;
+  }
+
+  evict(): void {
+    this.owner.evictOpen(this.slots, this.cls, this);
+  }
 }
 
-/** The memory a part keeps alive that `open` has not been charged for yet. */
-function pinned(open: OpenFrame, part: Uint8Array): number {
-  if (part.buffer === open.lastBuffer) return 0;
-  open.lastBuffer = part.buffer;
-  return part.buffer.byteLength;
-}
 
 export interface FrameAssemblerOptions {
   readonly onFault?: (fault: StreamFault) => void;
@@ -125,7 +135,8 @@ export class FrameAssembler {
   readonly #streams = new Map<string, StreamSlots[]>();
   readonly #onFault: ((fault: StreamFault) => void) | undefined;
   readonly #out: AssembledFrame[] = [];
-  readonly #budget: FrameBudget;
+  /** This assembler's own cap (one connection's); none when no limit was given. */
+  readonly #budget: FrameBudget | undefined;
   readonly #shared: FrameBudget | undefined;
   #lastSim = '';
   #lastChannel = -1;
@@ -133,7 +144,7 @@ export class FrameAssembler {
 
   constructor(opts: FrameAssemblerOptions = {}) {
     this.#onFault = opts.onFault;
-    this.#budget = new FrameBudget(opts.maxBufferedBytes ?? Number.POSITIVE_INFINITY);
+    this.#budget = opts.maxBufferedBytes === undefined ? undefined : new FrameBudget(opts.maxBufferedBytes);
     this.#shared = opts.sharedBudget;
   }
 
@@ -160,16 +171,7 @@ export class FrameAssembler {
         break;
       case Subpackage.first: {
         if (open) this.#drop(slots, cls, FaultKind.incompleteFrame, packet, 'a first subpackage arrived while a frame was open');
-        const opened: OpenFrame = {
-          first: packet,
-          parts: [packet.body],
-          size: packet.body.length,
-          held: packet.body.buffer.byteLength,
-          lastBuffer: packet.body.buffer,
-          evict: () => {
-            if (slots.open[cls] === opened) this.#drop(slots, cls, FaultKind.memoryCap, opened.first, `unfinished frames over the memory cap (${opened.size} bytes dropped, the oldest open frame)`);
-          },
-        };
+        const opened = new OpenFrame(packet, this, slots, cls);
         slots.open[cls] = opened;
         this.#charge(opened, opened.held);
         break;
@@ -182,8 +184,9 @@ export class FrameAssembler {
         }
         open.parts.push(packet.body);
         open.size += packet.body.length;
-        const more = pinned(open, packet.body);
-        if (more > 0) {
+        if (packet.body.buffer !== open.lastBuffer) {
+          open.lastBuffer = packet.body.buffer;
+          const more = open.lastBuffer.byteLength;
           open.held += more;
           this.#charge(open, more);
         }
@@ -228,17 +231,27 @@ export class FrameAssembler {
 
   /** Memory held by open frames (the reads their parts pin), for memory accounting. */
   get bufferedBytes(): number {
-    return this.#budget.usedBytes;
+    if (this.#budget) return this.#budget.usedBytes;
+    let n = 0;
+    for (const perChannel of this.#streams.values()) {
+      for (const slots of perChannel) for (const open of slots?.open ?? []) n += open?.held ?? 0;
+    }
+    return n;
   }
 
   #charge(open: OpenFrame, bytes: number): void {
-    this.#budget.charge(open, bytes);
+    this.#budget?.charge(open, bytes);
     this.#shared?.charge(open, bytes);
   }
 
   #release(open: OpenFrame): void {
-    this.#budget.release(open);
+    this.#budget?.release(open);
     this.#shared?.release(open);
+  }
+
+  /** A budget evicts `open` (the oldest over a cap): dropped and reported. Internal to this module. */
+  evictOpen(slots: StreamSlots, cls: number, open: OpenFrame): void {
+    if (slots.open[cls] === open) this.#drop(slots, cls, FaultKind.memoryCap, open.first, `unfinished frames over the memory cap (${open.size} bytes dropped, the oldest open frame)`);
   }
 
   #slotsFor(packet: Jt1078Packet): StreamSlots {

@@ -393,12 +393,13 @@ export class StreamDemuxer {
 const HEX_DIGIT = '0123456789ABCDEF';
 
 /**
- * A buffer of its own for a packet that spans reads (at most MAX_BODY_BYTES), not a piece of a
- * shared slab: a connection that goes quiet in the middle of a packet would otherwise pin a whole
- * 1 MB slab for as long as it stays open, and a few hundred such peers would hold hundreds of MB.
+ * The buffer for a packet that spans reads (at most MAX_BODY_BYTES): from Node's small-buffer
+ * pool (8 KB pieces), not from the 1 MB slab, so a connection that goes quiet in the middle of a
+ * packet pins at most a pool piece, not a whole slab, for as long as it stays open.
  */
 function spanningBody(size: number): Uint8Array {
-  return new Uint8Array(size);
+  const b = Buffer.allocUnsafe(size);
+  return new Uint8Array(b.buffer, b.byteOffset, size);
 }
 
 /** Index of the next `01cd` at or after `from` (or of a prefix of it that ends the buffer), else -1. */
