@@ -32,6 +32,8 @@ export interface Jt1078PodOptions {
   readonly httpPort: number;
   readonly natsUrl: string;
   readonly redisUrl: string;
+  /** More environment for the process (the image's ENV, e.g. allocator settings). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export class Jt1078Pod {
@@ -57,6 +59,11 @@ export class Jt1078Pod {
     return this.#log;
   }
 
+  /** The process id while running (RSS is read from /proc). */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   get running(): boolean {
     return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null;
   }
@@ -71,6 +78,7 @@ export class Jt1078Pod {
         NODE_NAME: 'node-local',
         NATS_URL: this.opts.natsUrl,
         REDIS_URL: this.opts.redisUrl,
+        ...this.opts.env,
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -123,6 +131,7 @@ export interface LaunchPodOptions {
   readonly jt1078?: readonly string[];
   /** More YAML lines under `cluster:` (indented two spaces). */
   readonly cluster?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** A pod on the test's NATS and Redis, with a config of its own (a free HTTP port, the root, its name), started. */
@@ -135,7 +144,7 @@ export async function launchPod(opts: LaunchPodOptions): Promise<Jt1078Pod> {
     `  nats: { subject_root: ${opts.root} }`,
     ...(opts.cluster ?? []),
   ].join('\n');
-  const pod = new Jt1078Pod({ service: opts.service, name: opts.name, config, httpPort, natsUrl: await natsUrl(), redisUrl: await redisUrl() });
+  const pod = new Jt1078Pod({ service: opts.service, name: opts.name, config, httpPort, natsUrl: await natsUrl(), redisUrl: await redisUrl(), ...(opts.env ? { env: opts.env } : {}) });
   await pod.start();
   return pod;
 }

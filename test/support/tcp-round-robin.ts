@@ -50,6 +50,11 @@ export class TcpRoundRobin {
     });
   }
 
+  /** Cuts every connection (a network drop), still accepting new ones. */
+  dropConnections(): void {
+    for (const s of this.#sockets) s.destroy();
+  }
+
   close(): void {
     for (const s of this.#sockets) s.destroy();
     this.#server.close();

@@ -22,6 +22,12 @@ export const DropReason = {
   seamOverflow: 'seam-overflow',
   /** A subscriber's handler threw; the frame counts as not delivered to it. */
   handlerError: 'handler-error',
+  /**
+   * Handed to the connection but not yet confirmed by the server (PING/PONG) when the connection
+   * dropped: nats.js discards its buffer on reconnect and the socket's bytes die with it, so these
+   * are counted as lost (a few of them may have reached the server just before).
+   */
+  unconfirmedAtDisconnect: 'unconfirmed-at-disconnect',
 } as const;
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
 

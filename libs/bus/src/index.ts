@@ -11,3 +11,4 @@ export * from './media-bus.js';
 export * from './memory-media-bus.js';
 export * from './nats-media-bus.js';
 export * from './connect-pod-bus.js';
+export * from './event-outbox.js';

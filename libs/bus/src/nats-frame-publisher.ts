@@ -11,7 +11,8 @@
  * While disconnected, frames are queued here up to `reconnectBufferBytes` (nats.js v3 itself
  * discards what it buffered when it redials) and counted as dropped beyond that. Frames
  * published in the instant between the socket dying and the client reporting it are lost inside
- * nats.js; nothing here can see them.
+ * nats.js: every frame handed to it is counted until a PONG confirms the server read it, and
+ * those unconfirmed at a disconnect are counted as dropped (unconfirmed-at-disconnect).
  *
  * Every frame that goes out is also kept in this pod's replay window (FrameReplayResponder), which
  * answers `<root>.replay.…` for the streams this pod publishes.
@@ -88,6 +89,11 @@ export class NatsFramePublisher {
   #outbox: OutgoingFrame[] = [];
   #outboxBytes = 0;
   #outboxScheduled = false;
+  /** Frames handed to nats.js since the server last confirmed reading them (a PONG); lost if the connection drops now. */
+  #unconfirmed = 0;
+  #confirming = false;
+  /** Bumped at each disconnect: a PONG from before it confirms nothing after it. */
+  #confirmEpoch = 0;
   readonly #unsentBytes: () => number;
   readonly #softBytes: number;
   readonly #hardBytes: number;
@@ -134,6 +140,9 @@ export class NatsFramePublisher {
   disconnected(): void {
     this.#connected = false;
     this.#bufferedWhileDown = 0;
+    countDrop(this.stats, DropReason.unconfirmedAtDisconnect, this.#unconfirmed);
+    this.#unconfirmed = 0;
+    this.#confirmEpoch++;
   }
 
   /** Back online: what was queued goes out first, in order, before any new frame. */
@@ -206,12 +215,34 @@ export class NatsFramePublisher {
     if (frames.length === 0) return;
     if (this.#connected && this.#raw && !this.nc.isClosed() && !this.nc.isDraining()) {
       this.#raw(encodeWireBatch(frames));
-      return;
+      this.#unconfirmed += frames.length;
+    } else {
+      for (const f of frames) {
+        if (this.#connected) this.#send(f);
+        else this.#queueWhileDown(f);
+      }
     }
-    for (const f of frames) {
-      if (this.#connected) this.#send(f);
-      else this.#queueWhileDown(f);
-    }
+    this.#confirm();
+  }
+
+  /**
+   * One PING at a time while frames are unconfirmed: its PONG means the server has read every
+   * frame sent before it. What is still unconfirmed at a disconnect is counted as lost.
+   */
+  #confirm(): void {
+    if (this.#confirming || this.#unconfirmed === 0 || !this.#connected) return;
+    this.#confirming = true;
+    const epoch = this.#confirmEpoch;
+    const upTo = this.#unconfirmed;
+    this.nc.flush().then(
+      () => {
+        if (epoch === this.#confirmEpoch) this.#unconfirmed -= upTo;
+      },
+      () => {},
+    ).finally(() => {
+      this.#confirming = false;
+      if (epoch === this.#confirmEpoch) this.#confirm();
+    });
   }
 
   /**
@@ -232,6 +263,7 @@ export class NatsFramePublisher {
   #send(frame: OutgoingFrame): boolean {
     try {
       for (const m of frame.messages) this.nc.publish(frame.subject, m.data, { headers: new EncodedHeaders(m.headers) });
+      this.#unconfirmed++;
       return true;
     } catch (err) {
       // Closed between the check and the publish: counted, never thrown into the ingest's read loop.
@@ -248,6 +280,7 @@ export class NatsFramePublisher {
     this.#queuedWhileDown = [];
     this.#bufferedWhileDown = 0;
     for (const q of queued) this.#send(q);
+    this.#confirm();
   }
 
   pressure(): BusPressure {

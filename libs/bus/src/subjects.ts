@@ -24,7 +24,8 @@ export class InvalidSubjectToken extends Error {
     readonly field: 'SIM' | 'channel' | 'subject root',
     readonly value: string,
   ) {
-    super(`${field} '${value}' is not allowed in a subject (${field === 'subject root' ? 'letters, digits, _ and - in dot-separated tokens' : 'digits only'})`);
+    // The value is echoed to whoever sent it (HTTP 400 bodies): 64 characters at most.
+    super(`${field} '${value.length > 64 ? `${value.slice(0, 64)}…` : value}' is not allowed in a subject (${field === 'subject root' ? 'letters, digits, _ and - in dot-separated tokens' : 'digits only'})`);
   }
 }
 

@@ -10,6 +10,7 @@
  */
 import { isRandomAccess, type CodecName } from '@jt1078/media';
 import { allocBytes } from './byte-slab.js';
+import { FrameBudget, type BudgetedFrame } from './frame-budget.js';
 import { DataType, Subpackage, type Jt1078Packet } from './packet.js';
 import { FaultKind, emptyFaultCounts, type FaultCounts, type StreamFault } from './stream-fault.js';
 
@@ -60,10 +61,42 @@ export interface AssemblerStats {
   readonly faults: FaultCounts;
 }
 
-interface OpenFrame {
-  readonly first: Jt1078Packet;
+/** A frame being reassembled (a class, not a closure per frame: this is on the hot path). */
+class OpenFrame implements BudgetedFrame {
   readonly parts: Uint8Array[];
   size: number;
+  /**
+   * Memory the frame keeps alive: its parts are views into the reads that carried them, so it
+   * pins each of those reads whole (a 64 KB socket read for a 950-byte part). Charged per
+   * distinct read, so the caps bound real memory, not just the frame's own bytes.
+   */
+  held: number;
+  lastBuffer: ArrayBufferLike;
+
+  constructor(
+    readonly first: Jt1078Packet,
+    private readonly owner: FrameAssembler,
+    private readonly slots: StreamSlots,
+    private readonly cls: number,
+  ) {
+    this.parts = [first.body];
+    this.size = first.body.length;
+    this.lastBuffer = first.body.buffer;
+    this.held = this.lastBuffer.byteLength;
+  }
+
+  evict(): void {
+    this.owner.evictOpen(this.slots, this.cls, this);
+  }
+}
+
+
+export interface FrameAssemblerOptions {
+  readonly onFault?: (fault: StreamFault) => void;
+  /** Unfinished-frame bytes this assembler (one connection) may hold; the oldest open frame goes first. */
+  readonly maxBufferedBytes?: number;
+  /** A budget shared with other assemblers (the pod's), evicting the oldest open frame of any of them. */
+  readonly sharedBudget?: FrameBudget;
 }
 
 /** Slots per channel: one open frame each for video, audio and passthrough. */
@@ -104,12 +137,17 @@ export class FrameAssembler {
   readonly #streams = new Map<string, StreamSlots[]>();
   readonly #onFault: ((fault: StreamFault) => void) | undefined;
   readonly #out: AssembledFrame[] = [];
+  /** This assembler's own cap (one connection's); none when no limit was given. */
+  readonly #budget: FrameBudget | undefined;
+  readonly #shared: FrameBudget | undefined;
   #lastSim = '';
   #lastChannel = -1;
   #lastSlots: StreamSlots | undefined;
 
-  constructor(opts: { onFault?: (fault: StreamFault) => void } = {}) {
+  constructor(opts: FrameAssemblerOptions = {}) {
     this.#onFault = opts.onFault;
+    this.#budget = opts.maxBufferedBytes === undefined ? undefined : new FrameBudget(opts.maxBufferedBytes);
+    this.#shared = opts.sharedBudget;
   }
 
   /**
@@ -133,10 +171,13 @@ export class FrameAssembler {
         }
         out.push(this.#frame(packet, packet.body, 1));
         break;
-      case Subpackage.first:
+      case Subpackage.first: {
         if (open) this.#drop(slots, cls, FaultKind.incompleteFrame, packet, 'a first subpackage arrived while a frame was open');
-        slots.open[cls] = { first: packet, parts: [packet.body], size: packet.body.length };
+        const opened = new OpenFrame(packet, this, slots, cls);
+        slots.open[cls] = opened;
+        this.#charge(opened, opened.held);
         break;
+      }
       default: {
         if (!open) {
           this.#fault(FaultKind.missingFirst, packet, `subpackage ${packet.subpackage === Subpackage.last ? 'last' : 'middle'} (seq ${packet.sequence}) with no first`);
@@ -145,12 +186,21 @@ export class FrameAssembler {
         }
         open.parts.push(packet.body);
         open.size += packet.body.length;
+        if (packet.body.buffer !== open.lastBuffer) {
+          open.lastBuffer = packet.body.buffer;
+          const more = open.lastBuffer.byteLength;
+          open.held += more;
+          this.#charge(open, more);
+        }
+        // The charge may have evicted this very frame (it was the oldest).
+        if (slots.open[cls] !== open) break;
         if (open.size > MAX_FRAME_BYTES) {
           this.#drop(slots, cls, FaultKind.frameTooLarge, packet, `frame exceeds ${MAX_FRAME_BYTES} bytes`);
           break;
         }
         if (packet.subpackage === Subpackage.last) {
           slots.open[cls] = undefined;
+          this.#release(open);
           if (open.size === 0) {
             this.stats.droppedFrames++;
             this.#fault(FaultKind.emptyFrame, packet, `frame ending at packet ${packet.sequence} has no bytes`);
@@ -174,15 +224,36 @@ export class FrameAssembler {
         }
       }
     }
+    // Nothing of the connection stays referenced from here (the slots of every SIM/channel it opened).
+    this.#streams.clear();
+    this.#lastSim = '';
+    this.#lastChannel = -1;
+    this.#lastSlots = undefined;
   }
 
-  /** Bytes held in open frames, for memory accounting. */
+  /** Memory held by open frames (the reads their parts pin), for memory accounting. */
   get bufferedBytes(): number {
+    if (this.#budget) return this.#budget.usedBytes;
     let n = 0;
     for (const perChannel of this.#streams.values()) {
-      for (const slots of perChannel) for (const open of slots?.open ?? []) n += open?.size ?? 0;
+      for (const slots of perChannel) for (const open of slots?.open ?? []) n += open?.held ?? 0;
     }
     return n;
+  }
+
+  #charge(open: OpenFrame, bytes: number): void {
+    this.#budget?.charge(open, bytes);
+    this.#shared?.charge(open, bytes);
+  }
+
+  #release(open: OpenFrame): void {
+    this.#budget?.release(open);
+    this.#shared?.release(open);
+  }
+
+  /** A budget evicts `open` (the oldest over a cap): dropped and reported. Internal to this module. */
+  evictOpen(slots: StreamSlots, cls: number, open: OpenFrame): void {
+    if (slots.open[cls] === open) this.#drop(slots, cls, FaultKind.memoryCap, open.first, `unfinished frames over the memory cap (${open.size} bytes dropped, the oldest open frame)`);
   }
 
   #slotsFor(packet: Jt1078Packet): StreamSlots {
@@ -223,6 +294,8 @@ export class FrameAssembler {
   }
 
   #drop(slots: StreamSlots, cls: number, kind: FaultKind, packet: Jt1078Packet, detail: string): void {
+    const open = slots.open[cls];
+    if (open) this.#release(open);
     slots.open[cls] = undefined;
     this.stats.droppedFrames++;
     this.#fault(kind, packet, detail);

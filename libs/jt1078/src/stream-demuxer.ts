@@ -5,7 +5,6 @@
  * next `01cd` and counted; nothing is buffered beyond one packet (MAX_BODY_BYTES), or
  * DETECT_LIMIT_BYTES while the revision is still unknown. Faults are reported, never thrown.
  */
-import { allocBytes } from './byte-slab.js';
 import {
   DataType,
   Jt1078Packet,
@@ -15,6 +14,7 @@ import {
   type Revision,
 } from './packet.js';
 import { FaultKind, emptyFaultCounts, type FaultCounts, type StreamFault } from './stream-fault.js';
+import { decimalSim } from './decimal-sim.js';
 
 /** The revision must show itself within this many bytes, or the connection is not JT1078. */
 export const DETECT_LIMIT_BYTES = 128 * 1024;
@@ -68,6 +68,8 @@ export class StreamDemuxer {
   /** The last SIM seen, so the same BCD bytes do not build a new string per packet. */
   readonly #simBytes = new Uint8Array(10);
   #sim = '';
+  /** The last SIM spelled decimal digits (after F padding came off); otherwise its packets are skipped. */
+  #simValid = true;
 
   /** The packet whose header has been read, waiting for its body. */
   #packet: Jt1078Packet | undefined;
@@ -208,16 +210,25 @@ export class StreamDemuxer {
     for (let i = 0; i < n; i++) {
       const v = b[p + i]!;
       cache[i] = v;
-      s += String.fromCharCode(48 + (v >> 4), 48 + (v & 0x0f));
+      s += HEX_DIGIT[v >> 4]! + HEX_DIGIT[v & 0x0f]!;
     }
-    this.#sim = s;
+    const sim = decimalSim(s);
+    this.#simValid = sim !== undefined;
+    this.#sim = sim ?? s;
   }
 
   #emit(body: Uint8Array): void {
-    this.stats.packets++;
     const packet = this.#packet!;
-    (packet as { body: Uint8Array }).body = body;
     this.#packet = undefined;
+    if (!this.#simValid) {
+      // Counted as skipped bytes and a fault: the stream's framing stays intact (the packet's
+      // length was sound), only this packet is not passed on.
+      this.stats.skippedBytes += body.length + this.#headerLengths[packet.dataType]!;
+      this.#fault(FaultKind.badSim, packet.offset, `SIM ${packet.sim} is not decimal BCD`);
+      return;
+    }
+    this.stats.packets++;
+    (packet as { body: Uint8Array }).body = body;
     this.#onPacket(packet);
   }
 
@@ -258,7 +269,7 @@ export class StreamDemuxer {
           pos = end;
           continue;
         }
-        this.#body = allocBytes(bodyLength);
+        this.#body = spanningBody(bodyLength);
         this.#body.set(buf.subarray(start, len));
         this.#bodyFilled = len - start;
         return len;
@@ -323,7 +334,7 @@ export class StreamDemuxer {
       this.#emit(buf.subarray(pos, pos + bodyLength));
       return pos + bodyLength;
     }
-    this.#body = allocBytes(bodyLength);
+    this.#body = spanningBody(bodyLength);
     this.#body.set(buf.subarray(pos), 0);
     this.#bodyFilled = available;
     return buf.length;
@@ -382,6 +393,18 @@ export class StreamDemuxer {
       this.#detectBase = this.#total;
     }
   }
+}
+
+const HEX_DIGIT = '0123456789ABCDEF';
+
+/**
+ * The buffer for a packet that spans reads (at most MAX_BODY_BYTES): from Node's small-buffer
+ * pool (8 KB pieces), not from the 1 MB slab, so a connection that goes quiet in the middle of a
+ * packet pins at most a pool piece, not a whole slab, for as long as it stays open.
+ */
+function spanningBody(size: number): Uint8Array {
+  const b = Buffer.allocUnsafe(size);
+  return new Uint8Array(b.buffer, b.byteOffset, size);
 }
 
 /** Index of the next `01cd` at or after `from` (or of a prefix of it that ends the buffer), else -1. */

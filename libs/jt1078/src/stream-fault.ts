@@ -23,6 +23,15 @@ export const FaultKind = {
   emptyFrame: 'empty-frame',
   /** A frame above MAX_FRAME_BYTES. */
   frameTooLarge: 'frame-too-large',
+  /**
+   * A SIM whose BCD nibbles are not decimal digits once F padding is taken off (A-F inside the
+   * number): the packet is skipped, since a SIM names NATS subjects and stream paths.
+   */
+  badSim: 'bad-sim',
+  /** An open frame dropped because its connection or the pod held too many unfinished-frame bytes. */
+  memoryCap: 'memory-cap',
+  /** A packet of one SIM/channel more than a connection may carry (the ingest's limit): skipped. */
+  tooManyStreams: 'too-many-streams',
 } as const;
 export type FaultKind = (typeof FaultKind)[keyof typeof FaultKind];
 

@@ -5,3 +5,6 @@ export * from './port-lease-store.js';
 export * from './memory-port-lease-store.js';
 export * from './redis-port-lease-store.js';
 export * from './redis-connection.js';
+export * from './store-unavailable.js';
+export * from './talk-registry.js';
+export * from './redis-talk-registry.js';

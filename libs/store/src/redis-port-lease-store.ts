@@ -17,6 +17,7 @@ import {
   type AcquireLeaseOptions, type PortLease, type PortLeaseStore, type PortLeaseTarget,
 } from './port-lease-store.js';
 import { RedisKeyspace, connectRedis } from './redis-connection.js';
+import { StoreUnavailable, redisCall } from './store-unavailable.js';
 
 /** Redis server time in ms (TIME: seconds and microseconds). Scripts are replicated by effects (Redis ≥ 5), so reading TIME is allowed. */
 const NOW_MS = `local t = redis.call('TIME')
@@ -88,7 +89,7 @@ export class RedisPortLeaseStore implements PortLeaseStore {
     checkTarget(target);
     const [lo, hi] = checkRange(opts.ports);
     checkTtl(opts.ttlMs);
-    const r = await this.#redis.jtLeaseAcquire(this.#keys.tag, String(lo), String(hi), String(opts.ttlMs), target.sim, String(target.channel), opts.holder);
+    const r = await redisCall('lease acquire', () => this.#redis.jtLeaseAcquire(this.#keys.tag, String(lo), String(hi), String(opts.ttlMs), target.sim, String(target.channel), opts.holder));
     if (!r) throw new LeaseUnavailable('no-free-port', opts.ports, target);
     const [port, token, expiresAt] = r;
     return { port, sim: target.sim, channel: target.channel, holder: opts.holder, token, expiresAt };
@@ -97,14 +98,14 @@ export class RedisPortLeaseStore implements PortLeaseStore {
   async renew(port: number, token: number, ttlMs: number): Promise<PortLease> {
     checkPort(port);
     checkTtl(ttlMs);
-    const [ok, value, sim, channel, holder] = await this.#redis.jtLeaseRenew(this.#keys.tag, String(port), String(token), String(ttlMs));
+    const [ok, value, sim, channel, holder] = await redisCall('lease renew', () => this.#redis.jtLeaseRenew(this.#keys.tag, String(port), String(token), String(ttlMs)));
     if (ok !== 1) throw this.#stale(port, token, value);
     return { port, sim: sim!, channel: Number(channel), holder: holder!, token, expiresAt: Number(value) };
   }
 
   async release(port: number, token: number): Promise<boolean> {
     checkPort(port);
-    return (await this.#redis.jtLeaseRelease(this.#keys.tag, String(port), String(token))) === 1;
+    return (await redisCall('lease release', () => this.#redis.jtLeaseRelease(this.#keys.tag, String(port), String(token)))) === 1;
   }
 
   async validate(port: number, token: number): Promise<PortLease> {
@@ -116,17 +117,20 @@ export class RedisPortLeaseStore implements PortLeaseStore {
 
   async get(port: number): Promise<PortLease | undefined> {
     checkPort(port);
-    return leaseFrom(port, await this.#redis.hgetall(this.#keys.key('lease', port)));
+    return leaseFrom(port, await redisCall('lease read', () => this.#redis.hgetall(this.#keys.key('lease', port))));
   }
 
   async list(ports: readonly [number, number]): Promise<PortLease[]> {
     const [lo, hi] = checkRange(ports);
     const all: number[] = [];
     for (let p = lo; p <= hi; p++) all.push(p);
-    const results = (await this.#redis.pipeline(all.map((p) => ['hgetall', this.#keys.key('lease', p)])).exec()) ?? [];
+    const results = (await redisCall('lease list', () => this.#redis.pipeline(all.map((p) => ['hgetall', this.#keys.key('lease', p)])).exec())) ?? [];
     const out: PortLease[] = [];
     results.forEach(([err, h], i) => {
-      const lease = err ? undefined : leaseFrom(all[i]!, h as Record<string, string>);
+      // A pipeline reports each command's failure in place: one failed read means the list is
+      // not the truth, and an empty list would be read as "no leases".
+      if (err) throw new StoreUnavailable('lease list', { cause: err });
+      const lease = leaseFrom(all[i]!, h as Record<string, string>);
       if (lease) out.push(lease);
     });
     return out;

@@ -13,6 +13,7 @@
  */
 import type { Redis } from 'ioredis';
 import { RedisKeyspace, connectRedis } from './redis-connection.js';
+import { redisCall } from './store-unavailable.js';
 import { CURSOR_TTL_MS, type NameClaim, type SegmentCursor, type StreamEntry, type StreamOwner, type StreamRegistry } from './stream-registry.js';
 
 /** Entries one REAP call removes; reapExpired loops, so this only bounds one script's run time. */
@@ -163,9 +164,9 @@ export class RedisStreamRegistry implements StreamRegistry {
   }
 
   async list(): Promise<StreamEntry[]> {
-    const names = await this.#redis.zrange(this.#keys.key('deadlines'), '0', '-1');
+    const names = await redisCall('stream list', () => this.#redis.zrange(this.#keys.key('deadlines'), '0', '-1'));
     if (names.length === 0) return [];
-    const owners = await this.#redis.pipeline(names.map((n) => ['hget', this.#keys.key('stream', n), 'owner'])).exec();
+    const owners = await redisCall('stream list', () => this.#redis.pipeline(names.map((n) => ['hget', this.#keys.key('stream', n), 'owner'])).exec());
     const out: StreamEntry[] = [];
     (owners ?? []).forEach(([err, owner], i) => {
       // An entry released between ZRANGE and HGET is simply gone.

@@ -3,7 +3,7 @@
  * → a StreamSession per SIM/channel. A bad device costs only its own connection: faults are
  * counted and logged in digests, an idle link is closed, and nothing here throws to the server.
  */
-import { FrameAssembler, StreamDemuxer, type StreamFault } from '@jt1078/jt1078';
+import { FaultKind, FrameAssembler, StreamDemuxer, type FrameBudget, type StreamFault } from '@jt1078/jt1078';
 import type { StreamEndpointConfig } from '@jt1078/runtime/config';
 import type { ErrorDigest, Logger } from '@jt1078/runtime/logger';
 import { DebugCapture } from './debug-capture.js';
@@ -33,6 +33,14 @@ export interface IngestConnectionDeps {
   readonly onFrame?: (frame: IngestFrame) => void;
   /** The peer is not speaking JT1078 at all (the server closes it). */
   readonly onNotJt1078?: (connection: IngestConnection) => void;
+  /** Handling this connection's bytes threw (a bug a hostile input found): the server closes only it. */
+  readonly onHandlerError?: (connection: IngestConnection, err: unknown) => void;
+  /** Unfinished-frame bytes this connection may hold (cluster.ingest.max_unfinished_bytes_per_connection). */
+  readonly maxUnfinishedBytes?: number;
+  /** The pod's unfinished-frame budget, shared by every connection (cluster.ingest.max_unfinished_bytes). */
+  readonly podBudget?: FrameBudget;
+  /** SIM/channel pairs this connection may carry (cluster.ingest.max_streams_per_connection). */
+  readonly maxStreams?: number;
   readonly now?: () => Date;
   readonly monotonicMs?: () => number;
 }
@@ -45,6 +53,7 @@ export class IngestConnection {
   readonly #now: () => Date;
   readonly #mono: () => number;
   #closing: Promise<void> | undefined;
+  /** When the last whole packet arrived: bytes that complete no packet (a drip, garbage) are not activity. */
   lastActivityMs: number;
   bytes = 0;
   /**
@@ -54,6 +63,12 @@ export class IngestConnection {
    */
   readonly #counts = { packets: 0, bytes: 0, video: 0, audio: 0 };
   readonly #drops = new Map<string, number>();
+  /**
+   * SIM/channel pairs admitted on this connection. Bounded: a peer cycling through SIMs would
+   * otherwise grow a session (and its registry heartbeat) and assembler slots per SIM forever.
+   */
+  readonly #admitted = new Set<string>();
+  #lastAdmitted = '';
   /** The stream of the last frame: a connection nearly always carries one, so most frames skip the lookup. */
   #last: { sim: string; channel: number; session: StreamSession } | undefined;
 
@@ -62,11 +77,17 @@ export class IngestConnection {
     this.#mono = deps.monotonicMs ?? (() => performance.now());
     this.lastActivityMs = this.#mono();
     const onFault = (f: StreamFault) => this.#fault(f);
-    this.#assembler = new FrameAssembler({ onFault });
+    this.#assembler = new FrameAssembler({
+      onFault,
+      ...(deps.maxUnfinishedBytes ? { maxBufferedBytes: deps.maxUnfinishedBytes } : {}),
+      ...(deps.podBudget ? { sharedBudget: deps.podBudget } : {}),
+    });
     this.#demuxer = new StreamDemuxer({
       onFault,
       onPacket: (packet) => {
         this.#counts.packets++;
+        this.lastActivityMs = this.#mono();
+        if (!this.#admit(packet.sim, packet.channel, packet.offset)) return;
         const frames = this.#assembler.push(packet);
         for (const frame of frames) this.#session(frame.sim, frame.channel).push(frame);
       },
@@ -88,11 +109,24 @@ export class IngestConnection {
 
   push(chunk: Uint8Array): void {
     if (this.#closing) return;
-    this.lastActivityMs = this.#mono();
     this.bytes += chunk.length;
     this.#counts.bytes += chunk.length;
-    this.#debug?.write(chunk, Date.now());
-    this.#demuxer.push(chunk);
+    try {
+      this.#debug?.write(chunk, Date.now());
+      this.#demuxer.push(chunk);
+    } catch (err) {
+      // Nothing a peer sends may take the pod down: whatever its bytes made throw costs only its
+      // own connection (counted as fault handler-error, logged once per connection).
+      const d = this.deps;
+      d.metrics.faults.inc({ kind: d.kind, fault: 'handler-error' });
+      d.digest.report(`handler-error:${d.connectionId}`, 'device bytes made the ingest throw; connection closed', {
+        connectionId: d.connectionId,
+        remote: d.remoteAddress,
+        err: err instanceof Error ? err.message.slice(0, 200) : String(err).slice(0, 200),
+      });
+      if (d.onHandlerError) d.onHandlerError(this, err);
+      else void this.close('handler-error');
+    }
   }
 
   /** Adds what this connection counted since the last flush to the Prometheus counters. */
@@ -151,6 +185,21 @@ export class IngestConnection {
       },
       onError: (err, what) => d.log.error({ err, connectionId: d.connectionId, sim, channel }, what),
     });
+  }
+
+  #admit(sim: string, channel: number, offset: number): boolean {
+    const key = `${sim}/${channel}`;
+    if (key === this.#lastAdmitted) return true;
+    if (!this.#admitted.has(key)) {
+      const limit = this.deps.maxStreams ?? Number.POSITIVE_INFINITY;
+      if (this.#admitted.size >= limit) {
+        this.#fault({ kind: FaultKind.tooManyStreams, offset, detail: `more than ${limit} SIM/channel pairs on one connection`, sim, channel });
+        return false;
+      }
+      this.#admitted.add(key);
+    }
+    this.#lastAdmitted = key;
+    return true;
   }
 
   #fault(f: StreamFault): void {

@@ -9,6 +9,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { Config, StreamEndpointConfig } from '@jt1078/runtime/config';
 import { ErrorDigest, type Logger } from '@jt1078/runtime/logger';
+import { MemoryRelease } from '@jt1078/runtime/lifecycle';
+import { FrameBudget } from '@jt1078/jt1078';
 import { IngestConnection } from './ingest-connection.js';
 import type { EventPublisher, FramePublisher, IngestFrame, StreamKind, StreamNameClaims } from './ingest-ports.js';
 import type { IngestMetrics } from './ingest-metrics.js';
@@ -44,11 +46,16 @@ export class IngestServer {
   readonly #udpPeers = new Map<string, IngestConnection>();
   readonly #listeners: Listener[] = [];
   readonly #digest: ErrorDigest;
+  /** Unfinished-frame bytes of every connection together (cluster.ingest.max_unfinished_bytes). */
+  readonly podBudget: FrameBudget;
+  /** What closed connections held, given back to the OS together (see MemoryRelease). */
+  readonly #memory = new MemoryRelease();
   #sweep: NodeJS.Timeout | undefined;
   #accepting = true;
 
   constructor(private readonly deps: IngestServerDeps) {
     this.#digest = new ErrorDigest(deps.log);
+    this.podBudget = new FrameBudget(deps.config.cluster.ingest.max_unfinished_bytes);
   }
 
   get connectionCount(): number {
@@ -120,6 +127,10 @@ export class IngestServer {
       digest: this.#digest,
       closeTransport,
       onNotJt1078: (c) => void this.#finish(listener, c, 'not-jt1078 (no packet in the first 128 KB)'),
+      onHandlerError: (c) => void this.#finish(listener, c, 'handler-error'),
+      maxUnfinishedBytes: d.config.cluster.ingest.max_unfinished_bytes_per_connection,
+      podBudget: this.podBudget,
+      maxStreams: d.config.cluster.ingest.max_streams_per_connection,
       ...(d.onFrame ? { onFrame: d.onFrame } : {}),
     });
     this.#connections.set(connection, listener);
@@ -155,6 +166,7 @@ export class IngestServer {
     if (!this.#connections.delete(connection)) return;
     this.deps.metrics.connections.dec({ kind: listener.kind });
     this.deps.metrics.closed.inc({ kind: listener.kind, reason: reason.split(' ')[0] ?? reason });
+    this.#memory.released(connection.bufferedBytes);
     await connection.close(reason);
   }
 
@@ -214,5 +226,6 @@ export class IngestServer {
     this.#connections.clear();
     this.#udpPeers.clear();
     this.#digest.close();
+    this.#memory.close();
   }
 }

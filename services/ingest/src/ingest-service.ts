@@ -2,11 +2,11 @@
  * The ingest as a process runs it: listeners, the bus and registry behind the narrow ports, the
  * reaper that emits the leave of streams whose pod died, and /healthz /readyz /metrics.
  */
-import type { EventEnvelope, MediaBus } from '@jt1078/bus';
+import { EventOutbox, type EventEnvelope, type MediaBus } from '@jt1078/bus';
 import type { Config } from '@jt1078/runtime/config';
 import type { Logger } from '@jt1078/runtime/logger';
 import type { StreamRegistry } from '@jt1078/store';
-import type { Registry } from '@jt1078/runtime/metrics';
+import { Gauge, type Registry } from '@jt1078/runtime/metrics';
 import type { EventPublisher, FramePublisher, StreamNameClaims } from './ingest-ports.js';
 import { createIngestMetrics, type IngestMetrics } from './ingest-metrics.js';
 import { IngestServer } from './ingest-server.js';
@@ -16,6 +16,8 @@ import { PodLiveness } from './pod-liveness.js';
 
 /** How often streams are checked against overtime_second. */
 const OVERTIME_CHECK_MS = 1000;
+/** After the connections are closed on SIGTERM, their leaves get this long to reach JetStream (within the shutdown step's 10 s margin). */
+export const OUTBOX_DRAIN_MS = 8000;
 
 export interface IngestServiceDeps {
   readonly config: Config;
@@ -29,6 +31,8 @@ export interface IngestServiceDeps {
 export class IngestService {
   readonly server: IngestServer;
   readonly metrics: IngestMetrics;
+  /** Join/leave events on their way to JetStream: held and retried while NATS cannot store them. */
+  readonly outbox: EventOutbox;
   #reaper: NodeJS.Timeout | undefined;
   #overtime: NodeJS.Timeout | undefined;
   #unsubscribeViewers: (() => void) | undefined;
@@ -48,19 +52,41 @@ export class IngestService {
       publishFrame: (frame) => deps.bus.publishFrame(frame),
       pressure: () => deps.bus.pressure(),
     };
+    this.outbox = new EventOutbox({
+      bus: deps.bus,
+      maxEvents: deps.config.cluster.nats.outbox_max_events,
+      onOutage: (down, err) => (down
+        ? deps.log.warn({ err }, 'events cannot be stored (NATS): holding them in the outbox, retrying until JetStream acknowledges')
+        : deps.log.info({ pending: this.outbox.pending }, 'events are stored again: the outbox is catching up')),
+      onLost: (e, reason) => {
+        this.metrics.events.inc({ type: e.type, action: e.action, result: reason });
+        deps.log.error({ id: e.id, type: e.type, action: e.action, stream: e.streamKey, reason }, 'event lost: the outbox could not keep it');
+      },
+    });
+    const outbox = this.outbox;
+    new Gauge({
+      name: 'jt1078_ingest_event_outbox', help: 'Join/leave events in the outbox, by state: pending (waiting for JetStream), stored, retries, lost-full, lost-shutdown (counts since start)', labelNames: ['state'], registers: [deps.metricsRegistry],
+      collect() {
+        const st = outbox.stats;
+        this.set({ state: 'pending' }, st.pending);
+        this.set({ state: 'stored' }, st.stored);
+        this.set({ state: 'retries' }, st.retries);
+        this.set({ state: 'lost-full' }, st.lost['outbox-full']);
+        this.set({ state: 'lost-shutdown' }, st.lost.shutdown);
+      },
+    });
+    bus.onStatus((status) => status === 'reconnected' && outbox.retryNow());
     const events: EventPublisher = {
       publishEvent: async (e) => {
-        try {
-          await deps.bus.publishEvent({ ...e, occurredAt: Date.now() });
-          this.metrics.events.inc({ type: e.type, action: e.action, result: 'stored' });
-        } catch (err) {
-          this.metrics.events.inc({ type: e.type, action: e.action, result: 'failed' });
-          throw err;
-        }
+        const taken = this.outbox.take({ ...e, occurredAt: Date.now() });
+        if (!taken.accepted) throw taken.error;
+        void taken.stored.then(() => this.metrics.events.inc({ type: e.type, action: e.action, result: 'stored' }));
       },
     };
     const claims: StreamNameClaims = deps.registry;
     this.server = new IngestServer({ config: deps.config, pod: deps.pod, publisher, events, claims, metrics: this.metrics, log: deps.log });
+    const budget = this.server.podBudget;
+    new Gauge({ name: 'jt1078_ingest_unfinished_frame_bytes', help: 'Bytes held in frames still being reassembled, all connections (capped by cluster.ingest.max_unfinished_bytes)', registers: [deps.metricsRegistry], collect() { this.set(budget.usedBytes); } });
   }
 
   async start(): Promise<void> {
@@ -111,12 +137,8 @@ export class IngestService {
       const type = e.kind === 'live' ? 'realtime' : 'playback';
       const leave: EventEnvelope = { ...orphanLeave(e, new Date()), occurredAt: Date.now() };
       this.deps.log.warn({ stream: e.name, pod: e.pod }, 'stream expired in the registry (its pod stopped renewing): emitting its leave');
-      try {
-        await this.deps.bus.publishEvent(leave);
-        this.metrics.events.inc({ type, action: 'leave', result: 'reaped' });
-      } catch (err) {
-        this.deps.log.error({ err, stream: e.name }, 'leave of an expired stream could not be stored');
-      }
+      // Through the outbox: the reaped entry is gone from the registry, so this is its only leave.
+      if (this.outbox.take(leave).accepted) this.metrics.events.inc({ type, action: 'leave', result: 'reaped' });
     }
     return entries.length;
   }
@@ -126,8 +148,15 @@ export class IngestService {
     clearInterval(this.#overtime);
     this.#unsubscribeViewers?.();
     await this.server.drain(graceMs);
+    await this.#drainOutbox(OUTBOX_DRAIN_MS);
     // Alive until its streams have ended cleanly: their names are released, not taken over.
     this.#liveness?.stop();
+  }
+
+  async #drainOutbox(timeoutMs: number): Promise<void> {
+    const pending = this.outbox.pending;
+    const { stored, lost } = await this.outbox.drain(timeoutMs);
+    if (pending > 0 || lost > 0) this.deps.log[lost > 0 ? 'error' : 'info']({ pending, stored, lost }, 'event outbox drained');
   }
 
   async close(): Promise<void> {
@@ -136,5 +165,6 @@ export class IngestService {
     clearInterval(this.#overtime);
     this.#unsubscribeViewers?.();
     await this.server.close();
+    await this.#drainOutbox(2000);
   }
 }

@@ -32,7 +32,7 @@ export interface StreamSessionDeps {
   readonly segmentTargetMs: number;
   readonly now: () => Date;
   readonly monotonicMs: () => number;
-  readonly onDrop: (reason: DropReason | 'claim-queue-full' | 'no-codec', frame: AssembledFrame) => void;
+  readonly onDrop: (reason: DropReason | 'claim-queue-full' | 'no-codec' | 'publish-error', frame: AssembledFrame) => void;
   /** `publishMs`: how long the publish call took (the client's buffering, not the network). */
   readonly onPublished: (frame: IngestFrame, publishMs: number) => void;
   readonly onError: (err: unknown, what: string) => void;
@@ -99,13 +99,16 @@ export class StreamSession {
     await this.#continueNumbering();
     this.#joinBody = { ...provisional, streamPath: this.name };
     const owner = { pod: d.pod, connectionId: d.connectionId, sim: d.sim, channel: d.channel, kind: d.kind, startTime, joinBody: this.#joinBody };
-    this.#heartbeat = setInterval(() => {
+    // A connection that closed while the name was being claimed has ended this session already:
+    // no heartbeat for it (end() releases the name once the claim settles), or the interval
+    // would renew a dead stream forever and keep the connection in memory.
+    if (!this.#ended) this.#heartbeat = setInterval(() => {
       void d.claims.renew(this.name!, { ...owner, meta: this.#stats.snapshot() }, d.registryTtlMs).then(
         (owned) => owned || d.onError(new Error(`lost ownership of ${this.name}`), 'registry renew'),
         (err) => d.onError(err, 'registry renew failed'),
       );
     }, Math.max(1000, d.registryTtlMs / 3));
-    this.#heartbeat.unref();
+    this.#heartbeat?.unref();
     await this.#publishEvent('join', this.#joinBody);
     const queued = this.#pending ?? [];
     this.#pending = undefined;
@@ -191,7 +194,14 @@ export class StreamSession {
       data: frame.data,
     };
     const started = performance.now();
-    d.publisher.publishFrame(out);
+    try {
+      d.publisher.publishFrame(out);
+    } catch {
+      // The bus refused the frame (a value it cannot carry): counted and digested by onDrop,
+      // never thrown at the socket.
+      d.onDrop('publish-error', frame);
+      return;
+    }
     this.#stats.frame(out);
     d.onPublished(out, performance.now() - started);
   }

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AudioDecodeOptions } from '@jt1078/media/audio';
 import { ErrorDigest, type Logger } from '@jt1078/runtime/logger';
-import { StaleLease, type PortLease, type PortLeaseStore } from '@jt1078/store';
+import { StaleLease, type PortLease, type PortLeaseStore, type TalkRegistry } from '@jt1078/store';
 import type { AudioPortMap } from './audio-port-map.js';
 import type { IntercomMetrics } from './intercom-metrics.js';
 import { TalkConnection, remoteAddressOf, type IntercomBus, type TalkEnd } from './talk-connection.js';
@@ -38,6 +38,9 @@ export interface AudioPortServerDeps {
   readonly bus: IntercomBus;
   readonly leases: Pick<PortLeaseStore, 'get' | 'renew' | 'release'>;
   readonly leaseTtlMs: number;
+  /** Talks with deadlines, so a dead pod's talks get their leaves from another pod's reaper. */
+  readonly talks?: TalkRegistry;
+  readonly pod?: string;
   readonly overtimeMs: number;
   readonly metrics: IntercomMetrics;
   readonly log: Logger;
@@ -156,6 +159,8 @@ export class AudioPortServer {
       bus: d.bus,
       leases: d.leases,
       leaseTtlMs: d.leaseTtlMs,
+      ...(d.talks ? { talks: d.talks } : {}),
+      ...(d.pod ? { pod: d.pod } : {}),
       overtimeMs: d.overtimeMs,
       metrics: d.metrics,
       digest: this.#digest,

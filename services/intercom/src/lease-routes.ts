@@ -16,7 +16,7 @@ import {
   AvControlCommand, AvDataType, avTransmissionControlJson, encodeAvTransmissionControl, encodeRealtimeAvRequest, realtimeAvRequestJson,
   type AvTransmissionControl, type RealtimeAvRequest,
 } from '@jt1078/jt1078';
-import { readJsonBody, sendJson, type HttpRouter } from '@jt1078/runtime/http';
+import { echoValue, readJsonBody, sendJson, type HttpRouter } from '@jt1078/runtime/http';
 import type { Logger } from '@jt1078/runtime/logger';
 import { InvalidLeaseRequest, LeaseUnavailable, type PortLease, type PortLeaseStore } from '@jt1078/store';
 import { checkBearerToken } from './bearer-token.js';
@@ -64,7 +64,7 @@ export function addLeaseRoutes(router: HttpRouter, deps: LeaseRoutesDeps): HttpR
   const portOf = (res: ServerResponse, text: string | undefined): number | undefined => {
     const port = Number(text);
     if (!/^\d{1,5}$/.test(text ?? '')) {
-      sendJson(res, 400, { error: `port '${text}' is not a port number`, field: 'port' });
+      sendJson(res, 400, { error: `port '${echoValue(text)}' is not a port number`, field: 'port' });
       return undefined;
     }
     if (port < lo || port > hi) {

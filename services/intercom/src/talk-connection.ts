@@ -16,7 +16,7 @@ import type { MediaBus, TalkAudio, Unsubscribe } from '@jt1078/bus';
 import type { StreamFault } from '@jt1078/jt1078';
 import type { ErrorDigest, Logger } from '@jt1078/runtime/logger';
 import { formatCallbackTime, formatSeconds } from '@jt1078/runtime/time';
-import { StaleLease, type PortLease, type PortLeaseStore } from '@jt1078/store';
+import { StaleLease, type PortLease, type PortLeaseStore, type TalkRegistry } from '@jt1078/store';
 import type { AudioDecodeOptions } from '@jt1078/media/audio';
 import { DeviceWriteQueue } from './device-write-queue.js';
 import type { IntercomMetrics } from './intercom-metrics.js';
@@ -33,7 +33,7 @@ export const LEASE_CHECK_MS = 1000;
 
 /** Why a talk ended: the metric label, and the `err` of the leave callback. */
 export interface TalkEnd {
-  readonly kind: 'device-closed' | 'socket-error' | 'bus-error' | 'overtime' | 'released' | 'lease-lost' | 'lease-expired' | 'replaced' | 'draining';
+  readonly kind: 'device-closed' | 'socket-error' | 'bus-error' | 'overtime' | 'released' | 'lease-lost' | 'lease-expired' | 'store-outage' | 'replaced' | 'draining';
   readonly err: string;
 }
 
@@ -46,6 +46,10 @@ export interface TalkConnectionDeps {
   readonly remoteAddress: string;
   readonly bus: IntercomBus;
   readonly leases: Pick<PortLeaseStore, 'renew' | 'release'>;
+  /** Where the talk's deadline lives, so that another pod's reaper sends its leave if this pod dies. */
+  readonly talks?: Pick<TalkRegistry, 'open' | 'renew' | 'finish'>;
+  /** This pod's name, kept with the talk for the reaper's `err`. */
+  readonly pod?: string;
   readonly leaseTtlMs: number;
   readonly overtimeMs: number;
   readonly metrics: IntercomMetrics;
@@ -80,6 +84,8 @@ export class TalkConnection {
   #renewing = false;
   #lastRenewMs: number;
   #lastRenewError = '';
+  /** Renews that failed (the store did not answer) since the last one that succeeded. */
+  #renewFailures = 0;
   #closing: Promise<void> | undefined;
   #finished: () => void = () => {};
   /** Settles once the talk has ended completely: lease released, leave event stored (or failed). */
@@ -172,6 +178,12 @@ export class TalkConnection {
       failure = (err as Error).message;
       d.log.error({ err, port: this.port, connectionId: d.connectionId }, 'talk.down subscription failed: closing the device');
     }
+    // Registered before the join goes out: if this pod dies from here on, a reaper sends the leave.
+    try {
+      await d.talks?.open({ connectionId: d.connectionId, port: this.port, pod: d.pod ?? '', joinBody: this.#joinBody }, d.leaseTtlMs);
+    } catch (err) {
+      d.digest.report(`talk-open:${d.connectionId}`, 'talk not registered (no leave if this pod dies)', { port: this.port, err: (err as Error).message });
+    }
     // The device did connect: its join goes out whatever happens next, and the leave after it.
     void this.#publishEvent('join', this.#joinBody).finally(this.#joinSettled);
     if (failure !== undefined) return this.close({ kind: 'bus-error', err: `talk subscription failed: ${failure}` });
@@ -183,7 +195,14 @@ export class TalkConnection {
     if (this.#closing) return;
     this.#bytesUp.inc(chunk.length);
     const before = this.#uplink.packets;
-    this.#uplink.push(chunk, performance.now() - this.#startedMs);
+    try {
+      this.#uplink.push(chunk, performance.now() - this.#startedMs);
+    } catch (err) {
+      // Whatever a device's bytes make throw costs only its own talk, never the pod.
+      this.deps.metrics.faults.inc({ fault: 'handler-error' });
+      void this.close({ kind: 'socket-error', err: `device bytes could not be handled: ${(err as Error).message?.slice(0, 120)}` });
+      return;
+    }
     this.#packetsUp.inc(this.#uplink.packets - before);
     const revision = this.#uplink.revision;
     if (revision && revision !== this.#packetizer.revision) this.#packetizer.useRevision(revision);
@@ -227,12 +246,19 @@ export class TalkConnection {
     try {
       await d.leases.renew(this.port, this.token, d.leaseTtlMs);
       this.#lastRenewMs = performance.now();
+      this.#renewFailures = 0;
+      const state = d.talks ? await d.talks.renew(d.connectionId, d.leaseTtlMs) : 'held';
+      // A reaper took the talk (renews failed past its deadline) and has sent its leave.
+      if (state === 'reaped') void this.close({ kind: 'store-outage', err: 'talk reaped while its renews were failing' });
+      // The store lost it (a Redis that restarted empty): registered again.
+      else if (state === 'missing') await d.talks!.open({ connectionId: d.connectionId, port: this.port, pod: d.pod ?? '', joinBody: this.#joinBody }, d.leaseTtlMs);
     } catch (err) {
       if (err instanceof StaleLease) {
         d.metrics.leases.inc({ outcome: 'stale' });
         void this.close(this.#lossOf(err));
       } else {
         d.metrics.leases.inc({ outcome: 'renew-failed' });
+        this.#renewFailures++;
         this.#lastRenewError = (err as Error).message;
         d.digest.report(`renew:${d.connectionId}`, 'lease renew failed; retrying every second', { port: this.port, connectionId: d.connectionId, err: this.#lastRenewError });
       }
@@ -245,6 +271,11 @@ export class TalkConnection {
   #lossOf(err: StaleLease): TalkEnd {
     if (err.reason === 'superseded') return { kind: 'lease-lost', err: `lease lost: port ${this.port} was leased again (token ${err.currentToken})` };
     const sinceRenew = performance.now() - this.#lastRenewMs;
+    // Renews were failing just before: the lease went with the outage (a Redis that restarted
+    // empty, or one away longer than the ttl), not with a DELETE.
+    if (this.#renewFailures > 0) {
+      return { kind: 'store-outage', err: `lease lost to a Redis outage: ${this.#renewFailures} renews failed (${this.#lastRenewError.slice(0, 120)}), and the lease was gone when Redis answered again` };
+    }
     // Renewed a second ago with a ttl of several: the key did not lapse, it was released.
     if (sinceRenew < this.deps.leaseTtlMs) return { kind: 'released', err: `lease released (DELETE /api/v1/intercom/leases/${this.port}, or the talk ended on another connection)` };
     return { kind: 'lease-expired', err: `lease expired: not renewed for ${formatSeconds(sinceRenew)} (${this.#lastRenewError || 'renew failing'})` };
@@ -281,6 +312,17 @@ export class TalkConnection {
       }
     }
     await this.#joined;
+    let reaped = false;
+    try {
+      reaped = d.talks ? (await d.talks.finish(d.connectionId)) === 'reaped' : false;
+    } catch (err) {
+      // Unknown: the leave is sent (a second one, if a reaper also took it, is a duplicate the webhook posts twice at worst).
+      d.digest.report(`talk-finish:${d.connectionId}`, 'talk end not recorded in the store', { port: this.port, err: (err as Error).message });
+    }
+    if (reaped) {
+      d.log.warn({ port: this.port, connectionId: d.connectionId, err: end.err }, 'talk ended after a reaper had sent its leave: no second leave');
+      return;
+    }
     await this.#publishEvent('leave', { ...this.#joinBody, endTime: formatCallbackTime(new Date()), err: end.err });
   }
 

@@ -12,6 +12,7 @@
  */
 import { checkChannel, checkSim } from '@jt1078/bus';
 import { DEFAULT_TALK_ENCODING, TALK_CODECS, talkCodecOfEncoding, type TalkCodec } from './webrtc-talk-codec.js';
+import { echoValue } from '@jt1078/runtime/http';
 
 export class IntercomRequestInvalid extends Error {
   override readonly name = 'IntercomRequestInvalid';
@@ -54,7 +55,7 @@ function member(v: unknown, i: number): TalkMember {
   try {
     checkSim(sim);
   } catch {
-    throw new IntercomRequestInvalid(`${field}.sim`, `'${sim}' is not 1 to 20 digits`);
+    throw new IntercomRequestInvalid(`${field}.sim`, `'${echoValue(sim)}' is not 1 to 20 digits`);
   }
   if (typeof channel !== 'number') throw new IntercomRequestInvalid(`${field}.channel`, 'expected a number');
   try {
@@ -63,14 +64,14 @@ function member(v: unknown, i: number): TalkMember {
     throw new IntercomRequestInvalid(`${field}.channel`, `${channel} is not a logical channel (an integer 0 to 255)`);
   }
   if (typeof audioPort !== 'number' || !Number.isInteger(audioPort) || audioPort < 1 || audioPort > 65535) {
-    throw new IntercomRequestInvalid(`${field}.audioPort`, `expected the leased port (an integer 1 to 65535), got ${JSON.stringify(audioPort)}`);
+    throw new IntercomRequestInvalid(`${field}.audioPort`, `expected the leased port (an integer 1 to 65535), got ${echoValue(JSON.stringify(audioPort))}`);
   }
   return { sim, channel, audioPort };
 }
 
 export function parseIntercomRequest(body: unknown): IntercomRequest {
   if (!isRecord(body)) throw new IntercomRequestInvalid('body', 'expected a JSON object {type, sdp, group, enterAudioEncoding}');
-  if (body['type'] !== undefined && body['type'] !== 'offer') throw new IntercomRequestInvalid('type', `expected "offer", got ${JSON.stringify(body['type'])}`);
+  if (body['type'] !== undefined && body['type'] !== 'offer') throw new IntercomRequestInvalid('type', `expected "offer", got ${echoValue(JSON.stringify(body['type']))}`);
   const sdp = body['sdp'];
   if (typeof sdp !== 'string' || sdp.trim() === '') throw new IntercomRequestInvalid('sdp', 'expected the SDP offer as a string');
   if (Buffer.byteLength(sdp) > MAX_OFFER_SDP_BYTES) throw new IntercomRequestInvalid('sdp', `larger than ${MAX_OFFER_SDP_BYTES} bytes`);
@@ -89,7 +90,7 @@ export function parseIntercomRequest(body: unknown): IntercomRequest {
   const codec = typeof encoding === 'number' ? talkCodecOfEncoding(encoding === 0 ? DEFAULT_TALK_ENCODING : encoding) : undefined;
   if (!codec) {
     const choices = Object.values(TALK_CODECS).map((c) => `${c.encoding} ${c.rtpName}`).join(', ');
-    throw new IntercomRequestInvalid('enterAudioEncoding', `${JSON.stringify(encoding)} is not supported (${choices}; default 6)`);
+    throw new IntercomRequestInvalid('enterAudioEncoding', `${echoValue(JSON.stringify(encoding))} is not supported (${choices}; default 6)`);
   }
   return { sdp, group: members, codec };
 }

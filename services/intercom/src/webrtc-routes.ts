@@ -44,6 +44,9 @@ function statusOf(err: unknown): { status: number; headers: Record<string, strin
   if (err instanceof IntercomBusy) return { status: 503, headers: { 'Retry-After': RETRY_AFTER_SECONDS } };
   if (err instanceof TalkSessionNotFound) return { status: 404, headers: {} };
   if (err instanceof HttpError) return { status: err.status, headers: { ...err.headers } };
+  // A dependency that says which answer it deserves (the store's Redis outage: 503, Retry-After).
+  const bearing = err as { httpStatus?: unknown; retryAfterSecond?: unknown };
+  if (typeof bearing.httpStatus === 'number') return { status: bearing.httpStatus, headers: typeof bearing.retryAfterSecond === 'number' ? { 'Retry-After': String(bearing.retryAfterSecond) } : {} };
   return { status: 500, headers: {} };
 }
 

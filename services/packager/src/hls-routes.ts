@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StreamRegistry } from '@jt1078/store';
-import { HttpError, sendJson, type HttpRouter } from '@jt1078/runtime/http';
+import { HttpError, echoValue, sendJson, type HttpRouter } from '@jt1078/runtime/http';
 import type { LiveStream, LiveStreamPool } from './live-stream-pool.js';
 import type { PackagerMetrics } from './packager-metrics.js';
 import { parseStreamPath } from './stream-path.js';
@@ -142,7 +142,7 @@ export function addHlsRoutes(router: HttpRouter, opts: HlsRoutesOptions): HttpRo
 
   const open = async (streamPath: string): Promise<LiveStream> => {
     const c = parseStreamPath(streamPath, opts.prefixes);
-    if (!c) throw refuse('not-a-stream-name', 404, `'${streamPath}' is not a stream name (<prefix>-<sim>-<channel>)`);
+    if (!c) throw refuse('not-a-stream-name', 404, `'${echoValue(streamPath)}' is not a stream name (<prefix>-<sim>-<channel>)`);
     if (!opts.pool.get(streamPath) && !(await opts.registry.list()).some((e) => e.name === streamPath)) {
       throw refuse('not-live', 404, `stream ${streamPath} is not live`);
     }
@@ -188,12 +188,12 @@ export function addHlsRoutes(router: HttpRouter, opts: HlsRoutesOptions): HttpRo
     let match: RegExpExecArray | null;
     if (/^init(-[0-9a-f]+)?\.mp4$/.test(file)) {
       const bytes = seg.init(file);
-      if (!bytes) throw refuse('not-in-window', 404, `${file} is not in the window`);
+      if (!bytes) throw refuse('not-in-window', 404, `${echoValue(file)} is not in the window`);
       return send(res, bytes, 'video/mp4', IMMUTABLE);
     }
     if ((match = /^seg-(\d+)\.m4s$/.exec(file))) {
       const bytes = seg.segment(Number(match[1]));
-      if (!bytes) throw refuse('not-in-window', 404, `${file} is not in the window`);
+      if (!bytes) throw refuse('not-in-window', 404, `${echoValue(file)} is not in the window`);
       return send(res, bytes, 'video/iso.segment', IMMUTABLE);
     }
     if ((match = /^part-(\d+)\.(\d+)\.m4s$/.exec(file))) {
@@ -203,10 +203,10 @@ export function addHlsRoutes(router: HttpRouter, opts: HlsRoutesOptions): HttpRo
       const ready = () => seg.part(msn, index) !== undefined;
       if (!ready() && seg.reloadState(msn, index) !== 'too-far') await blockFor('part', stream, ready, limitMs);
       const bytes = seg.part(msn, index);
-      if (!bytes) throw refuse('not-in-window', 404, `${file} is not in the window`);
+      if (!bytes) throw refuse('not-in-window', 404, `${echoValue(file)} is not in the window`);
       return send(res, bytes, 'video/iso.segment', IMMUTABLE);
     }
-    throw refuse('no-such-file', 404, `no such file ${file}`);
+    throw refuse('no-such-file', 404, `no such file ${echoValue(file)}`);
   };
 
   return router

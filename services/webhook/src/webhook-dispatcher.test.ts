@@ -161,3 +161,54 @@ describe('WebhookDispatcher against a real receiver', () => {
     expect(rx.received).toHaveLength(0);
   });
 });
+
+describe('per-URL backoff', () => {
+  it('keeps the per-event schedule for an event that fails alone, while the others are delivered', async () => {
+    // join-1 is refused on its own merits (500); the receiver takes everything else.
+    const r = await receiver((got, res) => res.writeHead(got.body['sim'] === '295696659611' && got.path === '/join' ? 500 : 200).end());
+    cleanups.push(r.close);
+    const { d } = dispatcher(r.base, { schedule: [0, 3000, 60_000] });
+    const acked: string[] = [];
+    d.push(pending(join(1), 1, acked));
+    for (let n = 2; n <= 6; n++) d.push(pending(join(n), n, acked));
+    await new Promise((res) => setTimeout(res, 1500));
+    // Five deliveries went through meanwhile; join-1 was tried once and waits for its 3 s retry, not released by them.
+    expect(acked.sort()).toEqual(['join-2', 'join-3', 'join-4', 'join-5', 'join-6']);
+    expect(r.received.filter((x) => x.body['sim'] === '295696659611')).toHaveLength(1);
+  });
+
+  it('releases every held event at the first success once an unreachable receiver is back', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer();
+      probe.listen(0, '127.0.0.1', () => {
+        const p = (probe.address() as AddressInfo).port;
+        probe.close(() => resolve(p));
+      });
+    });
+    // Nothing listens yet: every first attempt is refused, then held for the 60 s step.
+    const { d } = dispatcher(`http://127.0.0.1:${port}`, { schedule: [0, 60_000, 60_000] });
+    const acked: string[] = [];
+    for (let n = 1; n <= 4; n++) {
+      d.push(pending(join(n), 2 * n, acked));
+      d.push(pending(leave(n), 2 * n + 1, acked));
+    }
+    await new Promise((res) => setTimeout(res, 1000));
+    expect(acked).toEqual([]);
+    const order: string[] = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        order.push(String(req.headers['webhook-id']));
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+    const back = Date.now();
+    while (acked.length < 8 && Date.now() - back < 15_000) await new Promise((res) => setTimeout(res, 50));
+    expect(acked).toHaveLength(8);
+    // Probes come at most 5 s apart: far sooner than the 60 s schedule.
+    expect(Date.now() - back).toBeLessThan(15_000);
+    for (let n = 1; n <= 4; n++) expect(order.indexOf(`join-${n}`)).toBeLessThan(order.indexOf(`leave-${n}`));
+  }, 30_000);
+});

@@ -9,11 +9,11 @@
 import type { Logger } from 'pino';
 import type { CallbackPoster, PostOutcome } from './callback-poster.js';
 import type { RetrySchedule } from './retry-schedule.js';
+import { UrlBackoff, receiverDown } from './url-backoff.js';
 import type { WebhookSigner } from './webhook-signer.js';
 
 /** How often a relay looks again for an earlier event of the same stream held elsewhere. */
 const EARLIER_EVENT_POLL_MS = 250;
-
 export type EventType = 'realtime' | 'playback' | 'audio';
 export type EventAction = 'join' | 'leave';
 
@@ -82,6 +82,7 @@ export class WebhookDispatcher {
   readonly #disabled = new Set<string>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #firstSeen = new Map<string, number>();
+  readonly #backoff: UrlBackoff;
   #active = 0;
   #pumpScheduled = false;
   #closed = false;
@@ -93,6 +94,7 @@ export class WebhookDispatcher {
     this.#concurrency = opts.concurrency ?? 32;
     this.#keepAliveMs = opts.keepAliveMs ?? 10_000;
     this.#now = opts.now ?? Date.now;
+    this.#backoff = new UrlBackoff({ log: opts.log, keepAliveMs: this.#keepAliveMs, now: this.#now });
   }
 
   /** Events waiting or in flight, all streams. */
@@ -187,6 +189,13 @@ export class WebhookDispatcher {
     }
     if (earlierHere()) return 'deferred';
     const body = JSON.stringify(event.body);
+    const post = async (): Promise<PostOutcome> => {
+      const headers = this.opts.signer ? { ...this.opts.signer.sign(event.id, this.#now() / 1000, body) } : { 'webhook-id': event.id };
+      const outcome = await this.opts.poster.post(url, body, headers);
+      if (outcome.kind === 'delivered') this.#backoff.succeeded(url);
+      else if (outcome.kind === 'retry' && receiverDown(outcome)) this.#backoff.failed(url);
+      return outcome;
+    };
     // A redelivery after a crash continues the schedule where the last process left it.
     let attempt = Math.max(0, p.deliveryCount - 1);
     let retryAfterMs: number | undefined;
@@ -194,9 +203,24 @@ export class WebhookDispatcher {
     for (;;) {
       const delay = this.opts.schedule.delayBefore(attempt, retryAfterMs);
       if (delay === undefined) break;
-      if (delay > 0 && !(await this.#wait(delay, p))) return;
-      const headers = this.opts.signer ? { ...this.opts.signer.sign(event.id, this.#now() / 1000, body) } : { 'webhook-id': event.id };
-      const outcome: PostOutcome = await this.opts.poster.post(url, body, headers);
+      let outcome: PostOutcome | undefined;
+      if (delay > 0) {
+        // Held until its scheduled retry, unless the URL recovers first (or it is the probe).
+        const retryAt = this.#now() + delay;
+        for (;;) {
+          const why = await this.#backoff.hold(url, retryAt, { order: p.order, firstSeen: this.#firstSeen.get(event.id) ?? this.#now(), keepAlive: () => p.keepAlive() });
+          if (why === 'closed') return;
+          if (why !== 'probe') break;
+          // The probe does not spend an attempt: failing, it goes back to waiting for its turn.
+          const probed = await post();
+          if (this.#closed) return;
+          if (probed.kind !== 'retry') {
+            outcome = probed;
+            break;
+          }
+        }
+      }
+      outcome ??= await post();
       if (this.#closed) return;
       attempt++;
       if (outcome.kind === 'delivered') {
@@ -256,5 +280,6 @@ export class WebhookDispatcher {
     this.#closed = true;
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
+    this.#backoff.close();
   }
 }

@@ -98,8 +98,10 @@ const cluster = z.strictObject({
       subject_root: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('jt1078'),
       /** An event a relay holds without acknowledging is redelivered after this (a relay that died). */
       event_ack_wait_second: z.number().min(1).default(30),
+      /** Join/leave events a pod holds while NATS cannot store them (libs/bus event-outbox.ts); more are refused and counted. */
+      outbox_max_events: z.number().int().min(1).default(100_000),
     })
-    .default({ url: '', subject_root: 'jt1078', event_ack_wait_second: 30 }),
+    .default({ url: '', subject_root: 'jt1078', event_ack_wait_second: 30, outbox_max_events: 100_000 }),
   redis: z.strictObject({ url: z.string().default('') }).default({ url: '' }),
   http: z.strictObject({ addr: hostPort.default('0.0.0.0:8080') }).default({ addr: '0.0.0.0:8080' }),
   webhook: z
@@ -141,14 +143,20 @@ const cluster = z.strictObject({
   ingest: z
     .strictObject({
       max_connections: z.number().int().min(1).default(5000),
-      /** A connection that sends nothing for this long is closed (a half-open TCP link). */
+      /** A connection that completes no JT1078 packet for this long is closed (a half-open link, or a peer trickling bytes). */
       idle_timeout_second: z.number().positive().default(30),
+      /** Bytes of unfinished frames one connection may hold; over it its oldest open frame is dropped (fault memory-cap). */
+      max_unfinished_bytes_per_connection: z.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
+      /** Bytes of unfinished frames the whole pod may hold; over it the pod's oldest open frame is dropped. */
+      max_unfinished_bytes: z.number().int().min(1024 * 1024).default(512 * 1024 * 1024),
+      /** SIM/channel pairs one connection may carry (an MDVR has one SIM and up to 16 channels); packets of more are dropped (fault too-many-streams). */
+      max_streams_per_connection: z.number().int().min(1).default(64),
       /** On SIGTERM, open connections are closed after this grace so devices reconnect elsewhere. */
       drain_grace_second: z.number().min(0).default(10),
       /** Registry heartbeat; an entry not renewed within ttl is reaped and its leave emitted. */
       registry_ttl_second: z.number().min(1).default(15),
     })
-    .default({ max_connections: 5000, idle_timeout_second: 30, drain_grace_second: 10, registry_ttl_second: 15 }),
+    .default({ max_connections: 5000, idle_timeout_second: 30, max_unfinished_bytes_per_connection: 64 * 1024 * 1024, max_unfinished_bytes: 512 * 1024 * 1024, max_streams_per_connection: 64, drain_grace_second: 10, registry_ttl_second: 15 }),
   /** The intercom's own settings (the m7s-jt1078 keys stay in jt1078.intercom). */
   intercom: z
     .strictObject({

@@ -1,7 +1,22 @@
 /** One HTTP server for a router: API CORS and preflights (api-cors.ts), unmatched paths get a JSON 404; `addr` is `host:port`. */
 import { createServer, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { applyApiCors } from './api-cors.js';
 import { rejectUpgrade, sendJson, type HttpRouter } from './http-router.js';
+
+/**
+ * A request Node's parser refuses (not HTTP, a bad header, headers over the limit) still gets a
+ * JSON error, as every other refusal does, and its connection is closed.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const body = JSON.stringify({ error: tooLarge ? 'request headers too large' : 'malformed HTTP request' });
+  socket.end(`HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
 
 export async function serveRouter(router: HttpRouter, addr: string): Promise<Server> {
   const i = addr.lastIndexOf(':');
@@ -19,6 +34,7 @@ export async function serveRouter(router: HttpRouter, addr: string): Promise<Ser
       () => socket.destroy(),
     );
   });
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

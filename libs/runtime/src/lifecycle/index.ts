@@ -1,2 +1,3 @@
 export { HealthState } from './health-state.js';
 export { ShutdownSequence } from './shutdown-sequence.js';
+export { MemoryRelease, RELEASE_THRESHOLD_BYTES } from './memory-release.js';

@@ -16,6 +16,7 @@ const GROUP_LOADERS: ReadonlyArray<() => Promise<readonly BenchGroup[]>> = [
   async () => (await import('@jt1078/svc-webhook/bench')).webhookBenchGroups,
   async () => (await import('@jt1078/svc-ingest/bench')).ingestBenchGroups,
   async () => (await import('@jt1078/svc-intercom/bench')).intercomBenchGroups,
+  async () => (await import('./fuzz-net.bench.js')).fuzzNetBenchGroups,
 ];
 
 export function machineInfo() {
