@@ -224,8 +224,9 @@ describe('packager replicas', () => {
     expect((await text(playlistUrl(b, `?_HLS_msn=${msn + 3}`))).status).toBe(400);
     expect((await text(playlistUrl(b, `?_HLS_part=1`))).status).toBe(400);
     expect((await text(`${b.url}/hls/live/jt1078-${SIM}-9/index.m3u8`)).status).toBe(404);
-    // The stream stalls (the device stops): the next part never comes, and after three target durations the answer is 503.
-    device.stop();
+    // The stream stalls (the device stays connected, sends nothing): the next part never comes,
+    // and after three target durations the answer is 503.
+    device.stall();
     const stalled = parse((await text(playlistUrl(b))).body);
     const [tailMsn, next] = nextPart(stalled);
     const started = Date.now();
@@ -234,5 +235,15 @@ describe('packager replicas', () => {
     expect(gaveUp.headers.get('retry-after')).not.toBeNull();
     // It did wait (three target durations), rather than refusing at once.
     expect(Date.now() - started).toBeGreaterThanOrEqual(3 * stalled.targetDuration * 1000 - 200);
+    // The device goes away: the stream ends, and a reload for a part that will never come is
+    // answered at once with the finished playlist (§6.2.5.2: no blocking on an ended playlist).
+    device.stop();
+    let ended = '';
+    await until(async () => (ended = (await text(playlistUrl(b))).body).includes('#EXT-X-ENDLIST'), 10_000, 'EXT-X-ENDLIST after the device left');
+    const [endMsn, endNext] = nextPart(parse(ended));
+    const held = Date.now();
+    const atEnd = await text(playlistUrl(b, `?_HLS_msn=${endMsn}&_HLS_part=${endNext + 1}`));
+    expect([200, 404]).toContain(atEnd.status);
+    expect(Date.now() - held).toBeLessThan(3 * stalled.targetDuration * 1000);
   }, 60_000);
 });

@@ -40,6 +40,7 @@ export class SimulatedDevice {
   /** Why the last connection attempt failed or ended (`ECONNREFUSED` …), for the command's message. */
   lastError: string | undefined;
   #socket: Socket | undefined;
+  #stalled = false;
   #udp: UdpSocket | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -73,6 +74,15 @@ export class SimulatedDevice {
   /** A TCP connection is open now (UDP: always, once started). */
   get isConnected(): boolean {
     return this.#udp !== undefined || this.#socket?.readyState === 'open';
+  }
+
+  /**
+   * Stops sending but keeps the connection open: a device whose encoder or uplink stalled (the
+   * ingest sees a live stream with no frames). `stop()` ends it; there is no resume.
+   */
+  stall(): void {
+    this.#stalled = true;
+    clearTimeout(this.#timer);
   }
 
   stop(): void {
@@ -131,7 +141,7 @@ export class SimulatedDevice {
   /** Sends every packet that is due, then sleeps until the next one. */
   #pump(): void {
     clearTimeout(this.#timer);
-    if (this.#stopped || (!this.#socket?.writable && !this.#udp)) return;
+    if (this.#stopped || this.#stalled || (!this.#socket?.writable && !this.#udp)) return;
     const speed = this.opts.speed ?? 1;
     const socket = this.#socket;
     socket?.cork();
