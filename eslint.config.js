@@ -14,15 +14,20 @@ export default tseslint.config(
     },
   },
   {
-    // The console's page scripts: plain browser scripts sharing one global scope (console-talk.js defines Talk for console.js).
+    // The console's page scripts: plain browser scripts sharing one global scope (console-talk.js
+    // defines Talk, console-players.js createPlayer, for console.js).
     files: ['services/all-in-one/public/console.js'],
-    languageOptions: { globals: { Talk: 'readonly', talkAudioEvent: 'readonly' } },
+    languageOptions: { globals: { Talk: 'readonly', talkAudioEvent: 'readonly', createPlayer: 'readonly', localStorage: 'readonly' } },
+  },
+  {
+    files: ['services/all-in-one/public/console-players.js'],
+    rules: { '@typescript-eslint/no-unused-vars': ['error', { varsIgnorePattern: '^createPlayer$', argsIgnorePattern: '^_' }] },
   },
   {
     files: ['services/all-in-one/public/*.js'],
     languageOptions: {
       sourceType: 'script',
-      globals: Object.fromEntries(['window', 'document', 'navigator', 'performance', 'fetch', 'EventSource', 'Element', 'RTCPeerConnection', 'MediaStream', 'Hls'].map((g) => [g, 'readonly'])),
+      globals: Object.fromEntries(['window', 'document', 'navigator', 'performance', 'fetch', 'EventSource', 'Element', 'RTCPeerConnection', 'MediaStream', 'Hls', 'mpegts', 'location'].map((g) => [g, 'readonly'])),
     },
   },
 );

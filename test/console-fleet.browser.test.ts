@@ -107,7 +107,7 @@ describe('the fleet console in Chromium', () => {
     const before = await frames();
     await until(async () => (await frames()) > before, 15_000, 'the listed frame count to grow');
     expect(await stats.textContent()).toMatch(shape);
-    expect(await tile(page, channelPath(2)).locator('.playback').textContent()).toMatch(/^playing [^ ]*avc1\.[0-9a-fA-F]{6}[^ ]* 320×240, \d+ kbit\/s, t=[\d.]+ s, live latency [\d.]+ s$/);
+    expect(await tile(page, channelPath(2)).locator('.playback').textContent()).toMatch(/^LL-HLS: playing [^ ]*avc1\.[0-9a-fA-F]{6}[^ ]* 320×240, \d+ kbit\/s, t=[\d.]+ s, live latency [\d.]+ s$/);
     await page.close();
   }, 120_000);
 

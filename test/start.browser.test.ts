@@ -85,6 +85,31 @@ describe('jt1078 start + console in Chromium', () => {
     await page.close();
   }, 60_000);
 
+  it('plays the stream over WHEP and over HTTP-FLV when the player is switched, each with its live latency', async () => {
+    const page = await browser.newPage();
+    await page.goto(base);
+    const card = page.locator(`li.stream[data-stream="${STREAM}"]`);
+    await card.waitFor({ timeout: 15_000 });
+    for (const [protocol, name, latency] of [['whep', 'WHEP', /live latency \d+ ms/], ['flv', 'HTTP-FLV', /live latency (\d+ ms|[\d.]+ s)/]] as const) {
+      await page.locator('#protocol').selectOption(protocol);
+      // Switching restarts a playing tile with the new player; a stopped one starts on ▶.
+      if ((await card.locator('button.play').getAttribute('aria-pressed')) !== 'true') await card.locator('button.play').click();
+      const startedAt = await card.locator('video').evaluate((v: HTMLVideoElement) => v.currentTime);
+      await page.waitForFunction(({ p, from }) => {
+        const v = document.querySelector(`li.stream[data-stream="${p}"] video`) as HTMLVideoElement;
+        return v.videoWidth === 320 && (v.currentTime > from + 2 || (from > 0 && v.currentTime > 2));
+      }, { p: STREAM, from: startedAt }, { timeout: 30_000 });
+      const info = await page.waitForFunction(({ p, n, re }) => {
+        const text = document.querySelector(`li.stream[data-stream="${p}"] .playback`)!.textContent ?? '';
+        return text.startsWith(`${n}: playing`) && new RegExp(re).test(text) && text;
+      }, { p: STREAM, n: name, re: latency.source }, { timeout: 15_000 });
+      expect(await info.jsonValue()).toMatch(latency);
+      await saveScreenshot(page, `console-${protocol}`);
+    }
+    await page.locator('#protocol').selectOption('hls');
+    await page.close();
+  }, 120_000);
+
   it('serves the stream list and LL-HLS playlist a CDN can cache', async () => {
     const streams = (await (await fetch(`${base}/api/v1/streams`)).json()) as Array<{ streamPath: string }>;
     expect(streams.map((s) => s.streamPath)).toContain(STREAM);

@@ -16,6 +16,14 @@ const STALE_MS = 8000;
 const IDLE = 'not playing: press ▶ (or Play all)';
 
 const vehiclesEl = $('vehicles');
+/** Which player every tile uses: LL-HLS, WHEP or HTTP-FLV (console-players.js); remembered. */
+const protocol = $('protocol');
+const PROTOCOL_NAMES = { hls: 'LL-HLS', whep: 'WHEP', flv: 'HTTP-FLV' };
+protocol.value = localStorage.getItem('jt1078.protocol') || 'hls';
+protocol.onchange = () => {
+  localStorage.setItem('jt1078.protocol', protocol.value);
+  for (const t of tiles.values()) if (t.player) start(t);
+};
 const search = $('search');
 const summary = $('summary');
 const vehicles = new Map(); // sim → {section, list, count, playAll}
@@ -46,7 +54,7 @@ function createTile(s) {
     el('div', { className: 'tile-body' }, play, stats, playback,
       el('div', { className: 'talk' }, talkButton, stateEl, linkEl, levels, detailEl)));
   li.dataset.stream = s.streamPath;
-  const t = { s, li, video, overlay, play, icon, badge, stats, playback, hls: null, loaded: [], codecs: '', ended: false, endedAt: 0, listedAt: 0, lastFrameAgeMs: undefined };
+  const t = { s, li, video, overlay, play, icon, badge, stats, playback, player: null, protocol: 'hls', ended: false, endedAt: 0, listedAt: 0, lastFrameAgeMs: undefined };
   t.talk = new Talk(s, { button: talkButton, stateEl, detailEl, linkEl, levels, meterOut, meterIn });
   play.onclick = () => {
     userPlayed = true;
@@ -64,20 +72,8 @@ function fitVideo(t, width, height) {
 function start(t) {
   if (t.ended) return;
   stop(t);
-  const src = `/hls/${t.s.streamPath}/index.m3u8?viewer=${PAGE_ID}-${encodeURIComponent(t.s.streamPath)}`;
-  t.loaded = [];
-  t.codecs = '';
-  if (window.Hls && Hls.isSupported()) {
-    // Low-latency mode follows PART-HOLD-BACK; catch up after a stall by playing up to 1.5×.
-    t.hls = new Hls({ lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.5 });
-    t.hls.on(Hls.Events.FRAG_LOADED, (_e, d) => t.loaded.push({ at: performance.now(), bytes: d.frag.stats.total || (d.payload && d.payload.byteLength) || 0 }));
-    // A media playlist names no codecs; hls.js learns them from the init segment (one muxed track for audio+video).
-    t.hls.on(Hls.Events.BUFFER_CODECS, (_e, d) => { t.codecs = [d.audiovideo && d.audiovideo.codec, d.video && d.video.codec, d.audio && d.audio.codec].filter(Boolean).join(', '); });
-    t.hls.loadSource(src);
-    t.hls.attachMedia(t.video);
-  } else {
-    t.video.src = src; // Safari on iPhone plays HLS natively
-  }
+  t.protocol = protocol.value;
+  t.player = createPlayer(t.protocol, t.video, t.s.streamPath, `${PAGE_ID}-${encodeURIComponent(t.s.streamPath)}`, (why) => { t.overlay.textContent = why; }, t.s.codecs);
   t.video.onloadedmetadata = () => fitVideo(t, t.video.videoWidth, t.video.videoHeight);
   t.video.controls = true;
   t.video.play().catch(() => {});
@@ -89,8 +85,8 @@ function start(t) {
 }
 
 function stop(t) {
-  if (t.hls) t.hls.destroy();
-  t.hls = null;
+  if (t.player) t.player.stop();
+  t.player = null;
   t.video.removeAttribute('src');
   t.video.load();
   t.video.controls = false;
@@ -145,12 +141,10 @@ function showStats(t) {
   ].filter(Boolean);
   t.stats.replaceChildren(document.createTextNode(parts.join(' · ')));
   if (age !== undefined && age > STALE_MS) t.stats.append(' · ', el('span', { className: 'stale', textContent: 'no frames: stalled' }));
-  if (t.hls || t.video.src) {
-    const now = performance.now();
-    while (t.loaded.length && now - t.loaded[0].at > 5000) t.loaded.shift();
-    const kbps = t.loaded.reduce((n, x) => n + x.bytes, 0) * 8 / 5 / 1000;
-    const latency = t.hls && t.hls.latency ? `${t.hls.latency.toFixed(2)} s` : 'n/a';
-    t.playback.textContent = `playing ${t.codecs || '…'} ${t.video.videoWidth}×${t.video.videoHeight}, ${kbps.toFixed(0)} kbit/s, t=${t.video.currentTime.toFixed(1)} s, live latency ${latency}`;
+  if (t.player) {
+    const latency = t.player.latency();
+    const shown = latency === undefined ? 'n/a' : latency < 1 ? `${(latency * 1000).toFixed(0)} ms` : `${latency.toFixed(2)} s`;
+    t.playback.textContent = `${PROTOCOL_NAMES[t.protocol]}: playing ${t.player.codecs || '…'} ${t.video.videoWidth}×${t.video.videoHeight}, ${t.player.kbps().toFixed(0)} kbit/s, t=${t.video.currentTime.toFixed(1)} s, live latency ${shown}`;
     if (t.video.currentTime > 0) t.overlay.textContent = '';
   }
 }
@@ -170,7 +164,7 @@ function vehicle(sim) {
   v = { sim, section, list, count, playAll };
   playAll.onclick = () => {
     userPlayed = true;
-    for (const t of tiles.values()) if (t.s.sim === sim && !t.ended && !t.hls) start(t);
+    for (const t of tiles.values()) if (t.s.sim === sim && !t.ended && !t.player) start(t);
   };
   vehicles.set(sim, v);
   return v;
@@ -209,7 +203,7 @@ function render(listed) {
   if (!tiles.size) vehiclesEl.replaceChildren(el('p', { className: 'empty', textContent: 'No live streams. Point a device\'s 0x9101 at this server\'s realtime port, or run `jt1078 simulate`.' }));
   const liveTiles = showCounts();
   // One stream: nothing to choose, play it.
-  if (!userPlayed && liveTiles.length === 1 && !liveTiles[0].hls) start(liveTiles[0]);
+  if (!userPlayed && liveTiles.length === 1 && !liveTiles[0].player) start(liveTiles[0]);
   applySearch();
 }
 
