@@ -22,12 +22,13 @@
  *
  * Docker is required: without it this test FAILS (CI installs and starts it, .ci/run).
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import HLS from 'hls-parser';
 import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +44,8 @@ import { TcpRoundRobin } from './support/tcp-round-robin.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const IMAGE = process.env['JT1078_IMAGE'] ?? 'jt1078-cluster:local';
+const ARTIFACTS = path.join(ROOT, 'test-artifacts/container-cluster');
+const runFile = promisify(execFile);
 const CAPTURE = path.join(ROOT, 'testdata/media/h264-g711u.bin');
 const DEVICES = 10;
 /** The pods the issue's cluster runs, per Deployment of the base. */
@@ -168,6 +171,7 @@ describe('the container cluster, as the kustomize base deploys it, under faults'
     config.setIn(['jt1078', 'realtime', 'on_join_url'], `http://host.docker.internal:${receiverPort}/join`);
     config.setIn(['jt1078', 'realtime', 'on_leave_url'], `http://host.docker.internal:${receiverPort}/leave`);
     prefix = String(config.getIn(['jt1078', 'realtime', 'prefix']));
+    watched = streamName(sims[0]!);
     const root = String(config.getIn(['cluster', 'nats', 'subject_root']) ?? 'jt1078');
     chmodSync(configDir, 0o755);
     writeFileSync(path.join(configDir, 'config.yaml'), config.toString(), { mode: 0o644 });
@@ -214,6 +218,12 @@ describe('the container cluster, as the kustomize base deploys it, under faults'
     await bus?.close().catch(() => undefined);
     await registry?.close().catch(() => undefined);
     const containers = [...[...pods.values()].map((p) => p.container), nats, redis].filter(Boolean);
+    // Every container's log, for the figures' why (CI keeps test-artifacts/).
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await Promise.all(containers.map(async (c) => {
+      const { stdout, stderr } = await runFile('docker', ['logs', c.getId()], { maxBuffer: 64 * 1024 * 1024 }).catch(() => ({ stdout: '', stderr: '' }));
+      writeFileSync(path.join(ARTIFACTS, `${c.getName().replace(/^\/?[^-]+-[^-]+-/, '')}.log`), stdout + stderr);
+    }));
     // A paused container cannot be stopped; the test unpauses, but a failure may leave one paused.
     await Promise.all(containers.map((c) => docker('unpause', c.getId()).catch(() => undefined)));
     await Promise.all(containers.map((c) => c.stop({ remove: true, timeout: 1 }).catch(() => docker('rm', '-f', c.getId()).catch(() => undefined))));
@@ -224,8 +234,8 @@ describe('the container cluster, as the kustomize base deploys it, under faults'
 
   const get = (p: StartedPod, route: string) => fetch(`${p.url}${route}`, { signal: AbortSignal.timeout(10_000) });
   const streamName = (sim: string) => `${prefix}-${sim}-1`;
-  /** The stream both packagers are watched on: the first device's. */
-  const watched = streamName(sims[0]!);
+  /** The stream both packagers are watched on: the first device's (named once the config is read). */
+  let watched = '';
 
   async function podsOf(): Promise<Map<string, string>> {
     return new Map((await registry!.list()).map((e) => [e.sim, e.pod]));
@@ -339,7 +349,7 @@ describe('the container cluster, as the kustomize base deploys it, under faults'
     await until(async () => (await podsOf()).size === DEVICES, 60_000, 'every device live');
     expect(new Set((await podsOf()).values())).toEqual(new Set(['jt1078-ingest-0', 'jt1078-ingest-1']));
     for (const p of pods.values()) expect(await (await get(p, '/metrics')).text(), `${p.name} /metrics`).toContain(`pod="${p.name}"`);
-    await until(async () => (await Promise.all(byDeployment('jt1078-packager').map(newestSegment))).every(Boolean), 60_000, 'both packagers serve the watched stream');
+    await check('start', 'both packagers serve the watched stream', async () => (await Promise.all(byDeployment('jt1078-packager').map(newestSegment))).every(Boolean));
     await breakAndCheck('start', async () => ({ startToReadyMs: startToReady }));
 
     await breakAndCheck('docker kill jt1078-ingest-0 (SIGKILL)', async () => {
