@@ -241,17 +241,17 @@ describe('the container cluster, as the kustomize base deploys it, under faults'
     return new Map((await registry!.list()).map((e) => [e.sim, e.pod]));
   }
 
-  /** The newest complete segment of the watched stream on `p`, or undefined. */
-  async function newestSegment(p: StartedPod): Promise<HLS.types.Segment | undefined> {
-    const res = await get(p, `/hls/${watched}/index.m3u8`).catch(() => undefined);
+  /** The newest complete segment of `streamPath` (the watched stream) on `p`, or undefined. */
+  async function newestSegment(p: StartedPod, streamPath = watched): Promise<HLS.types.Segment | undefined> {
+    const res = await get(p, `/hls/${streamPath}/index.m3u8`).catch(() => undefined);
     if (res?.status !== 200) return undefined;
     return (HLS.parse(await res.text()) as HLS.types.MediaPlaylist).segments.filter((s) => s.uri).at(-1);
   }
 
   /** ffprobe's count of decoded video frames in init + segment, fetched through `p`. */
-  async function decode(p: StartedPod, seg: HLS.types.Segment, label: string): Promise<number> {
-    const init = await get(p, `/hls/${watched}/${seg.map!.uri}`);
-    const media = await get(p, `/hls/${watched}/${seg.uri}`);
+  async function decode(p: StartedPod, streamPath: string, seg: HLS.types.Segment, label: string): Promise<number> {
+    const init = await get(p, `/hls/${streamPath}/${seg.map!.uri}`);
+    const media = await get(p, `/hls/${streamPath}/${seg.uri}`);
     expect([init.status, media.status], `${p.name} ${seg.map!.uri} ${seg.uri}`).toEqual([200, 200]);
     const file = path.join(configDir, `${p.name}-${label.replace(/\W+/g, '_')}-${seg.mediaSequenceNumber}.mp4`);
     writeFileSync(file, Buffer.concat([Buffer.from(await init.arrayBuffer()), Buffer.from(await media.arrayBuffer())]));
@@ -296,15 +296,18 @@ describe('the container cluster, as the kustomize base deploys it, under faults'
         return sims.every((s) => listed.includes(s));
       });
     }
+    // The watched device's stream as it is registered now: a rename is reported above, and
+    // playback is still checked on what a viewer would find.
+    const streamPath = unrenamed ? watched : ((await registry!.list()).find((e) => e.sim === sims[0]) ?? { name: watched }).name;
     const decoded: string[] = [];
     for (const p of byDeployment('jt1078-packager')) {
       let seg: HLS.types.Segment | undefined;
-      const served = await check(label, `${p.name} serves a new segment of ${watched}`, async () => {
-        seg = await newestSegment(p);
+      const served = await check(label, `${p.name} serves a new segment of ${streamPath}`, async () => {
+        seg = await newestSegment(p, streamPath);
         return seg !== undefined && `${seg.mediaSequenceNumber} ${seg.uri}` !== before.get(p.name);
       });
       if (!served) continue;
-      const frames = await decode(p, seg!, label);
+      const frames = await decode(p, streamPath, seg!, label);
       if (!(frames > 0)) problems.push(`${label}: ${p.name} segment ${seg!.uri} decodes to ${frames} video frames`);
       decoded.push(`${p.name}:${frames}`);
     }
@@ -349,7 +352,7 @@ describe('the container cluster, as the kustomize base deploys it, under faults'
     await until(async () => (await podsOf()).size === DEVICES, 60_000, 'every device live');
     expect(new Set((await podsOf()).values())).toEqual(new Set(['jt1078-ingest-0', 'jt1078-ingest-1']));
     for (const p of pods.values()) expect(await (await get(p, '/metrics')).text(), `${p.name} /metrics`).toContain(`pod="${p.name}"`);
-    await check('start', 'both packagers serve the watched stream', async () => (await Promise.all(byDeployment('jt1078-packager').map(newestSegment))).every(Boolean));
+    await check('start', 'both packagers serve the watched stream', async () => (await Promise.all(byDeployment('jt1078-packager').map((p) => newestSegment(p)))).every(Boolean));
     await breakAndCheck('start', async () => ({ startToReadyMs: startToReady }));
 
     await breakAndCheck('docker kill jt1078-ingest-0 (SIGKILL)', async () => {
