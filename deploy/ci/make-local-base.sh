@@ -18,6 +18,11 @@ NODE_RANGE="${NODE_RANGE:-20}"
 NPM_RANGE="${NPM_RANGE:-10}"
 
 has_image() { docker image inspect "$1" >/dev/null 2>&1; }
+# docker build, quiet; the classic builder's deprecation notice is dropped (build-image.sh uses it when buildx is missing).
+build() {
+  docker buildx version >/dev/null 2>&1 || export DOCKER_BUILDKIT=0
+  docker build -q "$@" 2> >(grep -v -e DEPRECATED -e 'legacy builder' -e 'buildx component' -e 'docs.docker.com/go/buildx' -e 'BuildKit is currently disabled' -e 'DOCKER_BUILDKIT=0' -e 'environment-variable' -e '^$' >&2) >/dev/null
+}
 log() { echo "make-local-base: $*" >&2; }
 
 work="$(mktemp -d)"
@@ -50,14 +55,14 @@ if ! has_image "$NODE_TAG"; then
   # The machine's trust store goes with it, so npm in the build trusts what npm here trusts
   # (a proxy's CA, when the registry is reached through one); the real image needs none.
   cp "${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}" "$work/node/ca-certificates.crt" 2>/dev/null || : >"$work/node/ca-certificates.crt"
-  docker build -q -t "$NODE_TAG" -f deploy/ci/node-base.Dockerfile "$work/node" >/dev/null
+  build -t "$NODE_TAG" -f deploy/ci/node-base.Dockerfile "$work/node"
   log "$NODE_TAG ($(docker run --rm "$NODE_TAG" node --version), npm $(docker run --rm "$NODE_TAG" npm --version)) built in $((SECONDS - start)) s"
 fi
 
 for server in nats redis; do
   if ! has_image "jt1078-ci/$server:local"; then
     start=$SECONDS
-    docker build -q -t "jt1078-ci/$server:local" -f "deploy/ci/$server.Dockerfile" deploy/ci >/dev/null
+    build -t "jt1078-ci/$server:local" -f "deploy/ci/$server.Dockerfile" deploy/ci
     log "jt1078-ci/$server:local built in $((SECONDS - start)) s"
   fi
 done
