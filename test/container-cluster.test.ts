@@ -229,7 +229,7 @@ describe('the container cluster, as the kustomize base deploys it, under faults'
     await Promise.all(containers.map((c) => c.stop({ remove: true, timeout: 1 }).catch(() => docker('rm', '-f', c.getId()).catch(() => undefined))));
     await network?.stop().catch(() => undefined);
     rmSync(configDir, { recursive: true, force: true });
-    console.log(`container cluster figures:\n${figures.map((f) => JSON.stringify(f)).join('\n')}\nproblems:\n${problems.join('\n') || 'none'}`);
+    if (figures.length || problems.length) console.log(`container cluster figures:\n${figures.map((f) => JSON.stringify(f)).join('\n')}\nproblems:\n${problems.join('\n') || 'none'}`);
   }, 120_000);
 
   const get = (p: StartedPod, route: string) => fetch(`${p.url}${route}`, { signal: AbortSignal.timeout(10_000) });
