@@ -26,6 +26,7 @@ interface Container {
   readonly lifecycle?: { preStop?: { exec?: { command: string[] } } };
   readonly securityContext?: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean; capabilities?: { drop?: string[] } };
   readonly volumeMounts?: Array<{ name: string; mountPath: string }>;
+  readonly resources?: { limits?: { memory?: string } };
 }
 
 interface Deployment {
@@ -60,6 +61,8 @@ export interface PodTemplate {
   /** emptyDir mount paths: a tmpfs each. */
   readonly tmpfs: readonly string[];
   readonly gracePeriodSeconds: number;
+  /** limits.memory in GiB, when the container has one. */
+  readonly memoryLimitGiB?: number;
   readonly preStop?: readonly string[];
   /** The container's env for a pod of this name (downward API resolved). */
   env(pod: { name: string; namespace: string; nodeName: string }): Record<string, string>;
@@ -76,6 +79,13 @@ const FIELDS: Readonly<Record<string, 'name' | 'namespace' | 'nodeName'>> = {
   'metadata.namespace': 'namespace',
   'spec.nodeName': 'nodeName',
 };
+
+/** A Kubernetes memory quantity (Mi, Gi) in GiB. */
+function gibibytes(deployment: string, quantity: string): number {
+  const m = /^(\d+(?:\.\d+)?)(Mi|Gi)$/.exec(quantity);
+  if (!m) throw new Error(`${deployment}: memory limit ${quantity} is not in Mi or Gi`);
+  return Number(m[1]) / (m[2] === 'Mi' ? 1024 : 1);
+}
 
 function podTemplate(d: Deployment, configMapName: string): PodTemplate {
   const pod = d.spec.template.spec;
@@ -111,6 +121,7 @@ function podTemplate(d: Deployment, configMapName: string): PodTemplate {
     tmpfs,
     gracePeriodSeconds: pod.terminationGracePeriodSeconds ?? 30,
     ...(c.lifecycle?.preStop?.exec ? { preStop: c.lifecycle.preStop.exec.command } : {}),
+    ...(c.resources?.limits?.memory ? { memoryLimitGiB: gibibytes(d.metadata.name, c.resources.limits.memory) } : {}),
     env: (p) => Object.fromEntries(env.map((e) => [e.name, e.value ?? p[FIELDS[e.valueFrom!.fieldRef!.fieldPath]!]])),
   };
 }

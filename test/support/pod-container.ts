@@ -1,9 +1,9 @@
 /**
  * A pod of the kustomize base as a Docker container (testcontainers): the image, the
- * Deployment's args and env, its user, read-only root, dropped capabilities and
- * no-new-privileges, the ConfigMap's directory mounted read-only where the pod mounts it, a
- * tmpfs for each emptyDir, and ready when /readyz answers 200 (the readiness probe). Host ports
- * are fixed by the caller, so a container started again after `docker kill` keeps them.
+ * Deployment's args and env, its user, read-only root, dropped capabilities, no-new-privileges
+ * and memory limit, the ConfigMap's directory mounted read-only where the pod mounts it, a tmpfs
+ * for each emptyDir, and ready when /readyz answers 200 (the readiness probe). Host ports are
+ * fixed by the caller, so a container started again after `docker kill` keeps them.
  *
  * Docker itself is driven through its CLI for the faults (`docker kill`, `stop`, `pause`,
  * `network disconnect`), exactly as an operator would.
@@ -73,6 +73,7 @@ export async function startPod(p: PodRun): Promise<StartedPod> {
   if (t.readOnlyRootFilesystem) c = c.withReadOnlyRootFilesystem();
   if (t.noNewPrivileges) c = c.withSecurityOpt('no-new-privileges');
   if (t.dropCapabilities.length) c = c.withDroppedCapabilities(...t.dropCapabilities);
+  if (t.memoryLimitGiB !== undefined) c = c.withResourcesQuota({ memory: t.memoryLimitGiB });
   const start = Date.now();
   const container = await c.start();
   return { name: p.name, container, id: container.getId(), readyMs: Date.now() - start, url: `http://127.0.0.1:${p.publish.get(8080)}` };
