@@ -25,7 +25,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -37,6 +36,7 @@ import { NatsMediaBus, type FrameEnvelope } from '@jt1078/bus';
 import { readCapture } from '@jt1078/jt1078';
 import { RedisStreamRegistry } from '@jt1078/store';
 import { CaptureReplay, SimulatedDevice, deviceSims, loadCapturePackets } from '@jt1078/svc-simulator';
+import { CallbackReceiver } from './support/callback-receiver.js';
 import { renderKustomizeBase } from './support/kustomize-pods.js';
 import { docker, startPod, type StartedPod } from './support/pod-container.js';
 import { freePort, until } from './support/services.js';
@@ -63,25 +63,11 @@ HLS.setOptions({ silent: true });
 // and on exit). testcontainers reads this when the first container starts.
 process.env['TESTCONTAINERS_RYUK_DISABLED'] ??= 'true';
 
-interface Delivery {
-  readonly id: string;
-  readonly path: string;
-  readonly body: Record<string, unknown>;
-  readonly at: number;
-}
-
-interface Figures {
-  fault: string;
-  /** Fault end (or start, for kills) → every stream registered and sending frames again. */
-  recoveredMs?: number;
-  /** Streams whose ingest changed across the fault. */
-  moved?: number;
-  joins?: number;
-  leaves?: number;
-  /** Video frames ffprobe decoded in the newest segment, per packager. */
-  decoded?: string;
-  [more: string]: unknown;
-}
+/**
+ * One fault's figures: recoveredMs (every stream registered and sending again), moved (streams
+ * whose ingest changed), joins/leaves so far, decoded (video frames per packager), and its own.
+ */
+type Figures = { fault: string } & Record<string, unknown>;
 
 function dockerReady(): void {
   try {
@@ -122,11 +108,10 @@ describe('the container cluster, as the kustomize base deploys it, under faults'
   let bus: NatsMediaBus | undefined;
   let registry: RedisStreamRegistry | undefined;
   let proxy: TcpRoundRobin | undefined;
-  let receiver: Server | undefined;
+  const receiver = new CallbackReceiver();
   let prefix = '';
   const devices: SimulatedDevice[] = [];
   const sims = deviceSims('013900000300', DEVICES);
-  const deliveries: Delivery[] = [];
   const lastFrameAt = new Map<string, number>();
   const figures: Figures[] = [];
   /** What did not come back after a fault; the run goes on, and fails at the end listing them. */
@@ -156,15 +141,7 @@ describe('the container cluster, as the kustomize base deploys it, under faults'
     ]);
 
     // The callback receiver on this host: the webhook pod reaches it as host.docker.internal.
-    receiver = createServer((req, res) => {
-      let raw = '';
-      req.on('data', (c: Buffer) => (raw += c));
-      req.on('end', () => {
-        deliveries.push({ id: String(req.headers['webhook-id']), path: req.url ?? '', body: JSON.parse(raw) as Record<string, unknown>, at: Date.now() });
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((r) => receiver!.listen(receiverPort, '0.0.0.0', r));
+    await receiver.listen(receiverPort);
 
     // The ConfigMap's file as rendered, plus where this test receives callbacks.
     const config = parseDocument(base.config);
@@ -214,7 +191,7 @@ describe('the container cluster, as the kustomize base deploys it, under faults'
   afterAll(async () => {
     for (const d of devices) d.stop();
     proxy?.close();
-    receiver?.close();
+    receiver.close();
     await bus?.close().catch(() => undefined);
     await registry?.close().catch(() => undefined);
     const containers = [...[...pods.values()].map((p) => p.container), nats, redis].filter(Boolean);
@@ -316,8 +293,8 @@ describe('the container cluster, as the kustomize base deploys it, under faults'
       fault: label,
       ...(recoveredMs === undefined ? {} : { recoveredMs }),
       moved: sims.filter((s) => podsBefore.get(s) !== now.get(s)).length,
-      joins: new Set(deliveries.filter((d) => d.path === '/join').map((d) => d.id)).size,
-      leaves: new Set(deliveries.filter((d) => d.path === '/leave').map((d) => d.id)).size,
+      joins: receiver.count('/join'),
+      leaves: receiver.count('/leave'),
       decoded: decoded.join(' '),
       ...(unrenamed ? {} : { registered: registered.filter((n) => !sims.map(streamName).includes(n)) }),
     };
@@ -413,27 +390,10 @@ describe('the container cluster, as the kustomize base deploys it, under faults'
 
     // Devices stop: every connection leaves. No event lost: each join has exactly one leave, after it.
     for (const d of devices) d.stop();
-    const ids = () => new Set(deliveries.map((d) => d.id));
-    const connections = () => [...ids()].filter((id) => id.endsWith('.join')).map((id) => id.slice(0, -'.join'.length));
-    await check('end', 'a leave for every join', async () => connections().every((c) => ids().has(`${c}.leave`)));
-    const first = new Map<string, Delivery>();
-    for (const d of deliveries) if (!first.has(d.id)) first.set(d.id, d);
-    const leaveless = connections().filter((c) => !first.has(`${c}.leave`));
-    if (leaveless.length) problems.push(`end: ${leaveless.length} of ${connections().length} joins without a leave: ${leaveless.join(', ')}`);
-    const joinless = [...first.keys()].filter((id) => id.endsWith('.leave') && !first.has(id.replace(/\.leave$/, '.join')));
-    if (joinless.length) problems.push(`end: leaves without a join: ${joinless.join(', ')}`);
-    for (const c of connections().filter((c) => first.has(`${c}.leave`))) {
-      const join = first.get(`${c}.join`)!;
-      const leave = first.get(`${c}.leave`)!;
-      expect(deliveries.indexOf(join), `${c}: join delivered before its leave`).toBeLessThan(deliveries.indexOf(leave));
-      expect(leave.body).toMatchObject({ ...join.body, endTime: expect.any(String) });
-    }
-    for (const sim of sims) {
-      const joins = [...first.values()].filter((d) => d.path === '/join' && d.body['sim'] === sim).length;
-      const leaves = [...first.values()].filter((d) => d.path === '/leave' && d.body['sim'] === sim).length;
-      if (joins !== leaves) problems.push(`end: ${sim} has ${joins} joins and ${leaves} leaves`);
-    }
-    figures.push({ fault: 'end', joins: connections().length, leaves: [...first.keys()].filter((id) => id.endsWith('.leave')).length, redeliveries: deliveries.length - first.size });
+    await check('end', 'a leave for every join', async () => receiver.settled());
+    const { problems: events, ...counts } = receiver.audit(sims);
+    problems.push(...events.map((e) => `end: ${e}`));
+    figures.push({ fault: 'end', ...counts });
     expect(problems, 'what did not come back after the faults (figures printed above)').toEqual([]);
   }, 900_000);
 });
