@@ -4,9 +4,9 @@
  *   2. the servers every machine of this project runs on 127.0.0.1:4222 / :6379;
  *   3. `nats-server -js` / `redis-server` from PATH, started on free ports and stopped when the
  *      test process exits;
- *   4. otherwise the test FAILS, saying which of these to provide. (testcontainers, the fourth
- *      way DESIGN.md names, is not installed in this workspace and there is no Docker engine;
- *      the message says so.) Never a skip: CI must run every test.
+ *   4. otherwise the test FAILS, saying which of these to provide. Never a skip: CI must run
+ *      every test. (Docker and testcontainers run the image in test/container-cluster.test.ts,
+ *      with NATS and Redis containers of its own; the other tests use these servers.)
  *
  * Tests share those servers with each other and with other people's runs: each isolates itself
  * with uniquePrefix() (subject roots, stream names, consumer names, Redis keys) and removes what
@@ -139,7 +139,7 @@ function missing(what: 'NATS' | 'Redis', binary: string, env: string, port: numb
   return new Error(
     `No ${what} for the tests. Provide one of: ${env}=<url> in the environment; a ${what} server on 127.0.0.1:${port}` +
       `${what === 'NATS' ? ' with JetStream on (nats-server -js)' : ''}; or \`${binary}\` on PATH (the tests start it on a free port). ` +
-      'testcontainers (Docker) is not an option here: it is not installed and there is no Docker engine.',
+      '(Docker is for the container cluster test only, which runs NATS and Redis containers of its own.)',
   );
 }
 
