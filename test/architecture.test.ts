@@ -35,6 +35,7 @@ const FORBIDDEN: Readonly<Record<string, readonly string[]>> = {
   'libs/jt1078': ['@jt1078/bus', '@jt1078/store', '@jt1078/svc-', '@nats-io/', 'ioredis'],
   'libs/bus': ['@jt1078/jt1078', '@jt1078/store', '@jt1078/svc-', 'ioredis'],
   'libs/store': ['@jt1078/jt1078', '@jt1078/bus', '@jt1078/svc-', '@nats-io/'],
+  'libs/webrtc': ['@jt1078/jt1078', '@jt1078/bus', '@jt1078/store', '@jt1078/media', '@jt1078/svc-', '@nats-io/', 'ioredis'],
   'services/packager': ['@jt1078/jt1078'],
 };
 

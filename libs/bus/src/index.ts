@@ -12,3 +12,4 @@ export * from './memory-media-bus.js';
 export * from './nats-media-bus.js';
 export * from './connect-pod-bus.js';
 export * from './event-outbox.js';
+export * from './event-outbox-gauge.js';

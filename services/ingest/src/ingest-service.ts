@@ -2,7 +2,7 @@
  * The ingest as a process runs it: listeners, the bus and registry behind the narrow ports, the
  * reaper that emits the leave of streams whose pod died, and /healthz /readyz /metrics.
  */
-import { EventOutbox, type EventEnvelope, type MediaBus } from '@jt1078/bus';
+import { EventOutbox, registerEventOutboxGauge, type EventEnvelope, type MediaBus } from '@jt1078/bus';
 import type { Config } from '@jt1078/runtime/config';
 import type { Logger } from '@jt1078/runtime/logger';
 import type { StreamRegistry } from '@jt1078/store';
@@ -64,17 +64,7 @@ export class IngestService {
       },
     });
     const outbox = this.outbox;
-    new Gauge({
-      name: 'jt1078_ingest_event_outbox', help: 'Join/leave events in the outbox, by state: pending (waiting for JetStream), stored, retries, lost-full, lost-shutdown (counts since start)', labelNames: ['state'], registers: [deps.metricsRegistry],
-      collect() {
-        const st = outbox.stats;
-        this.set({ state: 'pending' }, st.pending);
-        this.set({ state: 'stored' }, st.stored);
-        this.set({ state: 'retries' }, st.retries);
-        this.set({ state: 'lost-full' }, st.lost['outbox-full']);
-        this.set({ state: 'lost-shutdown' }, st.lost.shutdown);
-      },
-    });
+    registerEventOutboxGauge(outbox, deps.metricsRegistry, 'jt1078_ingest_event_outbox', 'Join/leave events');
     bus.onStatus((status) => status === 'reconnected' && outbox.retryNow());
     const events: EventPublisher = {
       publishEvent: async (e) => {

@@ -9,8 +9,7 @@ import { audioOptionsFor, type Config } from '@jt1078/runtime/config';
 import type { HttpRouter } from '@jt1078/runtime/http';
 import type { Logger } from '@jt1078/runtime/logger';
 import type { Registry } from '@jt1078/runtime/metrics';
-import { EventOutbox, type EventEnvelope } from '@jt1078/bus';
-import { Gauge } from '@jt1078/runtime/metrics';
+import { EventOutbox, registerEventOutboxGauge, type EventEnvelope } from '@jt1078/bus';
 import { formatCallbackTime } from '@jt1078/runtime/time';
 import { MemoryTalkRegistry, RedisPortLeaseStore, RedisTalkRegistry, type PortLeaseStore, type TalkRegistry } from '@jt1078/store';
 import { AudioPortMap } from './audio-port-map.js';
@@ -85,17 +84,7 @@ export async function startIntercom(opts: StartIntercomOptions): Promise<Running
       log.error({ id: e.id, action: e.action, port: e.streamKey, reason }, 'audio event lost: the outbox could not keep it');
     },
   });
-  new Gauge({
-    name: 'jt1078_intercom_event_outbox', help: 'Audio join/leave events in the outbox, by state: pending, stored, retries, lost-full, lost-shutdown (counts since start)', labelNames: ['state'], registers: [opts.metricsRegistry],
-    collect() {
-      const st = outbox.stats;
-      this.set({ state: 'pending' }, st.pending);
-      this.set({ state: 'stored' }, st.stored);
-      this.set({ state: 'retries' }, st.retries);
-      this.set({ state: 'lost-full' }, st.lost['outbox-full']);
-      this.set({ state: 'lost-shutdown' }, st.lost.shutdown);
-    },
-  });
+  registerEventOutboxGauge(outbox, opts.metricsRegistry, 'jt1078_intercom_event_outbox', 'Audio join/leave events');
   const source = opts.bus;
   const bus: IntercomBus = {
     publishFrame: (frame) => source.publishFrame(frame),
