@@ -65,7 +65,7 @@ export interface PodTemplate {
   readonly memoryLimitGiB?: number;
   readonly preStop?: readonly string[];
   /** The container's env for a pod of this name (downward API resolved). */
-  env(pod: { name: string; namespace: string; nodeName: string }): Record<string, string>;
+  env(pod: { name: string; namespace: string; nodeName: string; podAddress: string }): Record<string, string>;
 }
 
 export interface RenderedBase {
@@ -74,10 +74,12 @@ export interface RenderedBase {
   readonly pods: ReadonlyMap<string, PodTemplate>;
 }
 
-const FIELDS: Readonly<Record<string, 'name' | 'namespace' | 'nodeName'>> = {
+const FIELDS: Readonly<Record<string, 'name' | 'namespace' | 'nodeName' | 'podAddress'>> = {
   'metadata.name': 'name',
   'metadata.namespace': 'namespace',
   'spec.nodeName': 'nodeName',
+  // What reaches this pod from the others: on the test's Docker network, its alias.
+  'status.podIP': 'podAddress',
 };
 
 /** A Kubernetes memory quantity (Mi, Gi) in GiB. */

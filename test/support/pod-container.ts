@@ -60,7 +60,8 @@ export async function startPod(p: PodRun): Promise<StartedPod> {
     .withName(`${p.labels['jt1078.test.run']}-${p.name}`)
     .withLabels(p.labels)
     .withCommand([...t.args])
-    .withEnvironment(t.env({ name: p.name, namespace: 'default', nodeName: 'docker-node' }))
+    // POD_IP: the pod's network alias, which Docker's DNS resolves to it as a pod IP would.
+    .withEnvironment(t.env({ name: p.name, namespace: 'default', nodeName: 'docker-node', podAddress: p.name }))
     .withUser(t.user)
     .withNetwork(p.network)
     .withNetworkAliases(p.name)
