@@ -5,6 +5,22 @@
  */
 import type { RTCPeerConnection } from 'werift';
 
+/** How a werift peer is set up and how long its steps may take (intercom talks, WHEP viewers). */
+export interface WeriftPeerSettings {
+  /** UDP ports werift binds its candidates in (`[min, max]`, min < max: werift needs a range). */
+  readonly udpPorts: readonly [number, number];
+  /** Written into the answer's candidates (a public or load-balancer IP); '' = as werift found them. */
+  readonly advertisedIp: string;
+  /** Host addresses werift adds to the interfaces' own (loopback, for peers on the same machine). */
+  readonly extraHostAddresses: readonly string[];
+  /** No connection within this long ends the session. */
+  readonly connectTimeoutMs: number;
+  /** ICE `disconnected` this long (consent lost) ends the session. */
+  readonly disconnectGraceMs: number;
+  /** Candidate gathering waits at most this long. */
+  readonly gatherTimeoutMs: number;
+}
+
 /**
  * werift's UDP sockets have no 'error' listener: an ICMP-reported send failure (a browser's
  * unroutable IPv6 candidate, a firewall's EPERM) would be an uncaught exception and end the

@@ -16,7 +16,7 @@
 import type { FrameBus, FrameEnvelope, Unsubscribe } from '@jt1078/bus';
 import type { AudioDecodeOptions } from '@jt1078/media/audio';
 import type { ErrorDigest, Logger } from '@jt1078/runtime/logger';
-import { advertiseAddress, gatheringDone, guardWeriftSockets } from '@jt1078/webrtc';
+import { advertiseAddress, gatheringDone, guardWeriftSockets, type WeriftPeerSettings } from '@jt1078/webrtc';
 import { RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket, useSdesMid, type RTCRtpTransceiver } from 'werift';
 import { DownlinkClock } from './webrtc-downlink-clock.js';
 import { BusyReason, IntercomBusy } from './webrtc-intercom-busy.js';
@@ -27,20 +27,9 @@ import { RTP_CLOCK_RATE, TALK_CODECS, type TalkCodec } from './webrtc-talk-codec
 import type { BatchedTalkPublisher } from './webrtc-talk-publisher.js';
 import { UplinkPacketizer } from './webrtc-uplink-packetizer.js';
 
-export interface PeerSettings {
-  /** UDP ports werift binds its candidates in (`[min, max]`, min < max: werift needs a range). */
-  readonly udpPorts: readonly [number, number];
-  /** Written into the answer's candidates (jt1078webrtc.ip); '' = as werift found them. */
-  readonly advertisedIp: string;
-  /** Host addresses werift adds to the interfaces' own (loopback, for peers on the same machine). */
-  readonly extraHostAddresses: readonly string[];
+export interface PeerSettings extends WeriftPeerSettings {
   /** Gather IPv6 candidates too (off when the advertised IP is IPv4: they would be dropped). */
   readonly ipv6: boolean;
-  readonly connectTimeoutMs: number;
-  /** ICE `disconnected` this long (consent lost) ends the session. */
-  readonly disconnectGraceMs: number;
-  /** Candidate gathering waits at most this long. */
-  readonly gatherTimeoutMs: number;
 }
 
 export interface TalkSessionDeps {

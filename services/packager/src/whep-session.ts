@@ -13,21 +13,13 @@
  * DTLS closing or failing, no connection within the connect timeout, DELETE, or shutdown.
  */
 import type { Logger } from '@jt1078/runtime/logger';
-import { advertiseAddress, gatheringDone, guardWeriftSockets, type SerialWork } from '@jt1078/webrtc';
+import { advertiseAddress, gatheringDone, guardWeriftSockets, type SerialWork, type WeriftPeerSettings } from '@jt1078/webrtc';
 import { RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket, useSdesMid, type RTCRtpTransceiver } from 'werift';
 import type { ViewerEndReason } from './viewer-sink.js';
 import type { AudioUnit, VideoUnit, WhepAudioCodec, WhepStream, WhepStreamViewer } from './whep-stream.js';
 
-export interface WhepPeerSettings {
-  /** UDP ports werift binds its candidates in (`[min, max]`, min < max). */
-  readonly udpPorts: readonly [number, number];
-  /** Written into the answer's candidates; '' = as werift found them. */
-  readonly advertisedIp: string;
-  readonly extraHostAddresses: readonly string[];
-  readonly connectTimeoutMs: number;
-  readonly disconnectGraceMs: number;
-  readonly gatherTimeoutMs: number;
-}
+/** A WHEP viewer's peer: only what every werift peer of the project has (libs/webrtc). */
+export type WhepPeerSettings = WeriftPeerSettings;
 
 export interface WhepSessionDeps {
   readonly stream: WhepStream;
