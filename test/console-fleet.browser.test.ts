@@ -36,7 +36,7 @@ describe('the fleet console in Chromium', () => {
     });
     server.stdout!.on('data', (d: Buffer) => (logs += d));
     server.stderr!.on('data', (d: Buffer) => (logs += d));
-    await until(() => logs.includes('jt1078 ready'), 30_000, `jt1078 start; logs:\n${logs}`);
+    await until(() => logs.includes('jt1078 ready'), 30_000, () => `jt1078 start; logs:\n${logs}`);
     base = `http://127.0.0.1:${http}`;
     browser = await launchChromium(chromiumTalkArgs(fakeMicrophone(MIC_HZ)));
   }, 60_000);

@@ -95,7 +95,7 @@ describe.runIf(haveShared)('HTTP-FLV and WS-FLV from a live stream', () => {
     child = spawn(process.execPath, [BIN, 'start', '--config', config], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stderr!.on('data', (d: Buffer) => (logs = (logs + d.toString()).slice(-20_000)));
     child.stdout!.on('data', (d: Buffer) => (logs = (logs + d.toString()).slice(-20_000)));
-    await until(() => logs.includes('jt1078 ready'), 30_000, `jt1078 start to be ready; logs:\n${logs}`);
+    await until(() => logs.includes('jt1078 ready'), 30_000, () => `jt1078 start to be ready; logs:\n${logs}`);
     base = `http://127.0.0.1:${http}`;
     await until(async () => ((await (await fetch(`${base}/api/v1/streams`)).json()) as unknown[]).length > 0, 20_000, 'the simulated stream to be live');
     // A minute of decoding runs beside the other cases; the last case reads its result.

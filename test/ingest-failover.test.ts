@@ -54,7 +54,7 @@ describe.runIf(sharedTestdataAvailable())('ingest failover', () => {
     let log = '';
     child.stderr!.on('data', (d: Buffer) => (log += d));
     ingests.set(pod, child);
-    await until(() => log.includes('ingest ready'), 20_000, `${pod} ready; log:\n${log}`);
+    await until(() => log.includes('ingest ready'), 20_000, () => `${pod} ready; log:\n${log}`);
   }
 
   beforeAll(async () => {

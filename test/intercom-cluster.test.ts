@@ -56,7 +56,7 @@ describe('intercom across two pods', () => {
     let log = '';
     child.stderr!.on('data', (d: Buffer) => (log += d));
     children.push(child);
-    await until(() => log.includes('intercom ready') || child.exitCode !== null, 20_000, `${pod} ready; log:\n${log}`);
+    await until(() => log.includes('intercom ready') || child.exitCode !== null, 20_000, () => `${pod} ready; log:\n${log}`);
     expect(child.exitCode, log).toBeNull();
   }
 

@@ -139,7 +139,7 @@ describe('jt1078 intercom (child process) on NATS and Redis', () => {
     const relayConfig = parseConfig(`jt1078:\n  intercom:\n    on_join_url: ${rx}/api/v1/jt808/event/join-audio\n    on_leave_url: ${rx}/api/v1/jt808/event/leave-audio\n`, 'test').config;
     relay = await startWebhookRelay({ config: relayConfig, bus, log: silentLogger(), metricsRegistry: createMetricsRegistry({ defaultMetrics: false }) });
     await bus.subscribeFrames({ streamKind: 'talk', sim: SIM, channel: 1 }, (f) => uplink.push(f));
-    await until(() => logs.includes('intercom ready') || child.exitCode !== null, 20_000, `intercom ready; log:\n${logs}`);
+    await until(() => logs.includes('intercom ready') || child.exitCode !== null, 20_000, () => `intercom ready; log:\n${logs}`);
     expect(child.exitCode, logs).toBeNull();
   });
 

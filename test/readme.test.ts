@@ -109,7 +109,7 @@ describe('README on a fresh clone', () => {
     child = spawn('npm', ['start'], { cwd: clone, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     child.stdout!.on('data', (d: Buffer) => (logs += d));
     child.stderr!.on('data', (d: Buffer) => (logs += d));
-    await until(() => logs.includes('jt1078 ready'), 30_000, `npm start; logs:\n${logs}`);
+    await until(() => logs.includes('jt1078 ready'), 30_000, () => `npm start; logs:\n${logs}`);
     const page = await fetch(`http://127.0.0.1:${http}/`);
     expect(await page.text()).toContain('jt1078-cluster');
     await until(async () => ((await (await fetch(`http://127.0.0.1:${http}/api/v1/streams`)).json()) as unknown[]).length === 1, 15_000, 'the simulated stream');

@@ -82,7 +82,8 @@ mp4:
     child = spawn(process.execPath, [BIN, 'start', '--config', config], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     child.stderr!.on('data', (d: Buffer) => (logs += d));
     child.stdout!.on('data', (d: Buffer) => (logs += d));
-    await until(() => logs.includes('jt1078 ready'), 20_000, `start; logs:\n${logs}`);
+    await until(() => logs.includes('jt1078 ready') || child.exitCode !== null, 30_000, () => `start; logs:\n${logs}`);
+    if (child.exitCode !== null) throw new Error(`jt1078 start exited with ${child.exitCode} before it was ready; logs:\n${logs}`);
   });
 
   afterAll(() => {
@@ -100,7 +101,7 @@ mp4:
     expect(join.body['startTime']).toMatch(TIME);
 
     child.kill('SIGTERM');
-    await until(() => calls.some((c) => c.path === '/api/v1/jt808/event/real-time-leave'), 15_000, `leave callback; logs:\n${logs.slice(-2000)}`);
+    await until(() => calls.some((c) => c.path === '/api/v1/jt808/event/real-time-leave'), 15_000, () => `leave callback; logs:\n${logs.slice(-2000)}`);
     const leave = calls.find((c) => c.path === '/api/v1/jt808/event/real-time-leave')!;
     expect(leave.body).toEqual({ ...join.body, endTime: expect.stringMatching(TIME) });
     expect(calls.filter((c) => c.path === '/api/v1/jt808/event/real-time-join')).toHaveLength(1);

@@ -50,7 +50,7 @@ describe('jt1078 start + console in Chromium', () => {
     child = spawn(process.execPath, [BIN, 'start', '--config', config], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stderr!.on('data', (d: Buffer) => (logs += d.toString()));
     child.stdout!.on('data', (d: Buffer) => (logs += d.toString()));
-    await until(() => logs.includes('jt1078 ready'), 20_000, `jt1078 start to be ready; logs:\n${logs}`);
+    await until(() => logs.includes('jt1078 ready'), 20_000, () => `jt1078 start to be ready; logs:\n${logs}`);
     base = `http://127.0.0.1:${http}`;
     browser = await launchChromium(['--use-fake-device-for-media-stream']);
   });

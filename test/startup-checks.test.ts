@@ -155,7 +155,7 @@ describe('--config adds to the defaults', () => {
     child.stdout.on('data', (d: Buffer) => (log += d));
     child.stderr.on('data', (d: Buffer) => (log += d));
     try {
-      await until(() => log.includes('jt1078 ready') || child.exitCode !== null, 30_000, `start; log:\n${log}`);
+      await until(() => log.includes('jt1078 ready') || child.exitCode !== null, 30_000, () => `start; log:\n${log}`);
       return log;
     } finally {
       child.kill('SIGKILL');
@@ -187,7 +187,7 @@ describe('the terminal', () => {
     child.stdout!.on('data', (d: Buffer) => (out += d));
     child.stderr!.on('data', (d: Buffer) => (out += d));
     try {
-      await until(() => /jt1078 ready/.test(out) && /Ctrl-C stops|open the console/.test(out), 30_000, `start; output:\n${out}`);
+      await until(() => /jt1078 ready/.test(out) && /Ctrl-C stops|open the console/.test(out), 30_000, () => `start; output:\n${out}`);
       // eslint-disable-next-line no-control-regex -- colours on a terminal
       return out.replace(/\r/g, '').replace(/\x1b\[[0-9;]*m/g, '');
     } finally {

@@ -104,7 +104,7 @@ describe('jt1078 webhook relay on JetStream', () => {
     let log = '';
     child.stderr!.on('data', (d: Buffer) => (log += d));
     relays.push(child);
-    await until(() => log.includes('webhook relay ready'), 20_000, `relay start; log:\n${log}`);
+    await until(() => log.includes('webhook relay ready'), 20_000, () => `relay start; log:\n${log}`);
     return child;
   }
 

@@ -16,6 +16,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -43,35 +44,54 @@ function reachable(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<b
   });
 }
 
-/** A TCP port nothing listens on right now (the OS picks it; another process could still take it before use). */
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve, reject) => {
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', resolve);
-  });
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
-
 /**
- * `count` consecutive TCP ports nothing listens on, below the ephemeral range (32768+ on Linux),
- * so no outgoing connection of another test takes one between the check and the listen.
+ * Ports handed out by this test process: two calls never return the same one, even before the
+ * first is bound.
  */
-export async function freePortRange(count: number): Promise<number> {
-  const canListen = (port: number) => new Promise<boolean>((resolve) => {
+const handedOut = new Set<number>();
+
+function canListenTcp(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
     const srv = createServer();
     srv.once('error', () => resolve(false));
     srv.listen(port, '0.0.0.0', () => srv.close(() => resolve(true)));
   });
+}
+
+function canBindUdp(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const sock = createSocket('udp4');
+    sock.once('error', () => {
+      sock.close();
+      resolve(false);
+    });
+    sock.bind(port, '0.0.0.0', () => sock.close(() => resolve(true)));
+  });
+}
+
+/**
+ * `count` consecutive ports free for TCP and UDP, below the ephemeral range (32768+ on Linux), so
+ * no outgoing connection of a parallel test takes one between the check and the listen (a port
+ * the OS picks for `listen(0)` is ephemeral, and a client socket elsewhere can be given it: that
+ * is how `jt1078 start` once failed to bind in CI). Parallel test processes pick at random in
+ * 10000–32000, so two of them colliding is unlikely; one process never hands out a port twice.
+ */
+export async function freePortRange(count: number): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
     const first = 10_000 + Math.floor(Math.random() * (32_000 - 10_000 - count));
     let ok = true;
-    for (let p = first; p < first + count && ok; p++) ok = await canListen(p);
-    if (ok) return first;
+    for (let p = first; p < first + count && ok; p++) ok = !handedOut.has(p) && (await canListenTcp(p)) && (await canBindUdp(p));
+    if (ok) {
+      for (let p = first; p < first + count; p++) handedOut.add(p);
+      return first;
+    }
   }
-  throw new Error(`no ${count} consecutive free TCP ports found between 10000 and 32000`);
+  throw new Error(`no ${count} consecutive free TCP+UDP ports found between 10000 and 32000`);
+}
+
+/** A port free for TCP and UDP right now, outside the ephemeral range (see freePortRange). */
+export function freePort(): Promise<number> {
+  return freePortRange(1);
 }
 
 export function onPath(binary: string): boolean {
@@ -197,11 +217,14 @@ export function uniquePrefix(label: string): string {
   return `t${label.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 12)}${randomBytes(4).toString('hex')}`;
 }
 
-/** Polls `cond` every 20 ms until it holds, or fails naming `what` after `timeoutMs`. */
-export async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+/**
+ * Polls `cond` every 20 ms until it holds, or fails naming `what` after `timeoutMs`. `what` may be
+ * a function, read only on failure: a message that quotes logs must quote them as they are then.
+ */
+export async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000, what: string | (() => string) = 'condition'): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
