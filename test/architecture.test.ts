@@ -2,7 +2,8 @@
  * Dependencies point one way (STYLE.md): runtime ← media ← jt1078 ← ingest; media ← bus ←
  * packager. The packager never imports the JT1078 codec; the media library knows nothing of
  * JT1078, NATS or Redis; libraries never import services; packages meet only through their
- * public entries, never by relative paths into each other.
+ * public entries, never by relative paths into each other. Benchmarks and the simulated peers
+ * live in their own workspace (bench/), which production code never reaches.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -69,5 +70,57 @@ describe('package dependencies point one way', () => {
       }
     }
     expect(offenders).toEqual([]);
+  });
+});
+
+/** Every library and service package folder (`libs/x`, `services/y`). */
+function productionPackages(): string[] {
+  return ['libs', 'services'].flatMap((top) => readdirSync(path.join(ROOT, top)).map((pkg) => path.join(top, pkg)));
+}
+
+/** Files the packages ship: their sources without the tests (the image compiles these). */
+function productionFiles(): string[] {
+  return productionPackages().flatMap((pkg) => sourceFiles(path.join(ROOT, pkg, 'src')).filter((f) => !f.endsWith('.test.ts')));
+}
+
+const BENCH_ROOT = path.join(ROOT, 'bench');
+const BENCH_PACKAGE = '@jt1078/bench';
+/** A benchmark file, or a folder named for benchmarks (`bench/`, `packager-bench/`). */
+const BENCH_PATH = /(?:^|[/\\])[^/\\]*bench[^/\\]*[/\\]|\.bench\.ts$/;
+
+describe('production code never reaches bench code', () => {
+  it(`no library or service source imports ${BENCH_PACKAGE} or a file under bench/`, () => {
+    const offenders: string[] = [];
+    for (const file of productionFiles()) {
+      for (const spec of importsOf(file)) {
+        const intoBench = spec.startsWith('.') && path.resolve(path.dirname(file), spec).startsWith(BENCH_ROOT + path.sep);
+        if (spec === BENCH_PACKAGE || spec.startsWith(`${BENCH_PACKAGE}/`) || intoBench) offenders.push(`${path.relative(ROOT, file)} → ${spec}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('no benchmark file or bench folder sits under a library or service src/', () => {
+    const offenders = productionFiles()
+      .map((f) => path.relative(ROOT, f))
+      .filter((f) => BENCH_PATH.test(f.slice(f.indexOf(`${path.sep}src${path.sep}`))));
+    expect(offenders).toEqual([]);
+  });
+
+  it('no library or service exports a bench entry', () => {
+    const offenders: string[] = [];
+    for (const pkg of productionPackages()) {
+      const manifest = JSON.parse(readFileSync(path.join(ROOT, pkg, 'package.json'), 'utf8')) as { exports?: Record<string, string> };
+      for (const [entry, target] of Object.entries(manifest.exports ?? {})) {
+        if (/bench/.test(entry) || /bench/.test(target)) offenders.push(`${pkg}: "${entry}": "${target}"`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it("the image's compile step takes libraries and services only, so bench/ stays out", () => {
+    const image = JSON.parse(readFileSync(path.join(ROOT, 'deploy', 'tsconfig.image.json'), 'utf8')) as { include: string[] };
+    const outside = image.include.filter((p) => !['libs', 'services'].some((top) => path.resolve(ROOT, 'deploy', p).startsWith(path.join(ROOT, top) + path.sep)));
+    expect(outside).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedTalkDevice } from '@jt1078/svc-intercom';
+import { SimulatedTalkDevice } from '@jt1078/bench/talk-device';
 import { chromiumTalkArgs, fakeMicrophone, MIC_HZ, talkBack } from './fixtures/intercom-browser.js';
 import { launchChromium, saveScreenshot } from './support/chromium.js';
 import { BIN, CAPTURE, cliEnv } from './support/jt1078-cli.js';

@@ -6,7 +6,7 @@
  * the healthy stream loses no frame. `jt1078 bench --only fuzz-net` runs the same for 10^6 inputs.
  */
 import { describe, expect, it } from 'vitest';
-import { runNetFuzz } from '@jt1078/svc-all-in-one/fuzz-net';
+import { runNetFuzz } from '@jt1078/bench/fuzz-net';
 import { sharedTestdataAvailable } from '../libs/jt1078/src/testdata/generate-captures.js';
 import { natsUrl, redisUrl } from './support/services.js';
 

@@ -11,7 +11,7 @@ import { connect as tcpConnect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsMediaBus, type FrameEnvelope } from '@jt1078/bus';
 import { readCapture } from '@jt1078/jt1078';
-import { MetricsSnapshot } from '@jt1078/runtime/bench';
+import { MetricsSnapshot } from '@jt1078/bench/harness';
 import { CaptureReplay, SimulatedDevice, loadCapturePackets } from '@jt1078/svc-simulator';
 import { G711_CAPTURE, sharedTestdataAvailable } from '../libs/jt1078/src/testdata/generate-captures.js';
 import { launchPod, type Jt1078Pod } from './support/jt1078-pod.js';

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsMediaBus, type EventEnvelope, type FrameEnvelope } from '@jt1078/bus';
 import { DataType } from '@jt1078/jt1078';
 import { RedisPortLeaseStore } from '@jt1078/store';
-import { SimulatedTalkDevice } from '@jt1078/svc-intercom';
+import { SimulatedTalkDevice } from '@jt1078/bench/talk-device';
 import { freePort, natsUrl, redisUrl, uniquePrefix, until } from './support/services.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');

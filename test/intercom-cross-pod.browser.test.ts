@@ -17,7 +17,7 @@ import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsMediaBus } from '@jt1078/bus';
 import { RedisPortLeaseStore } from '@jt1078/store';
-import { SimulatedTalkDevice } from '@jt1078/svc-intercom';
+import { SimulatedTalkDevice } from '@jt1078/bench/talk-device';
 import {
   MIC_HZ, chromiumTalkArgs, expectDeviceHearsPage, expectPageHearsDevice, fakeMicrophone, machineAddress, metricSample, serveTalkPage, startTalk,
 } from './fixtures/intercom-browser.js';

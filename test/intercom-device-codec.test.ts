@@ -16,7 +16,8 @@ import { HttpRouter } from '@jt1078/runtime/http';
 import { silentLogger } from '@jt1078/runtime/logger';
 import { createMetricsRegistry } from '@jt1078/runtime/metrics';
 import { MemoryPortLeaseStore } from '@jt1078/store';
-import { SimulatedTalkDevice, startIntercom, type RunningIntercom } from '@jt1078/svc-intercom';
+import { SimulatedTalkDevice } from '@jt1078/bench/talk-device';
+import { startIntercom, type RunningIntercom } from '@jt1078/svc-intercom';
 import { freePort, until } from './support/services.js';
 
 const SIM = '013800138009';

@@ -23,7 +23,8 @@ import { HttpRouter, serveRouter } from '@jt1078/runtime/http';
 import { silentLogger } from '@jt1078/runtime/logger';
 import { createMetricsRegistry } from '@jt1078/runtime/metrics';
 import { MemoryPortLeaseStore, RedisPortLeaseStore } from '@jt1078/store';
-import { AudioPortInUse, SimulatedTalkDevice, startIntercom, type RunningIntercom } from '@jt1078/svc-intercom';
+import { SimulatedTalkDevice } from '@jt1078/bench/talk-device';
+import { AudioPortInUse, startIntercom, type RunningIntercom } from '@jt1078/svc-intercom';
 import { startWebhookRelay } from '@jt1078/svc-webhook';
 import { freePort, natsUrl, redisUrl, uniquePrefix, until } from './support/services.js';
 

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsMediaBus, type EventEnvelope } from '@jt1078/bus';
-import { SimulatedTalkDevice } from '@jt1078/svc-intercom';
+import { SimulatedTalkDevice } from '@jt1078/bench/talk-device';
 import { Jt1078Pod } from './support/jt1078-pod.js';
 import { freePort, freePortRange, natsUrl, startRedisServer, uniquePrefix, until, type LocalServer } from './support/services.js';
 

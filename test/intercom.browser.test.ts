@@ -22,7 +22,8 @@ import { HealthState } from '@jt1078/runtime/lifecycle';
 import { silentLogger } from '@jt1078/runtime/logger';
 import { createMetricsRegistry } from '@jt1078/runtime/metrics';
 import { RedisPortLeaseStore } from '@jt1078/store';
-import { SimulatedTalkDevice, startIntercom, type RunningIntercom } from '@jt1078/svc-intercom';
+import { SimulatedTalkDevice } from '@jt1078/bench/talk-device';
+import { startIntercom, type RunningIntercom } from '@jt1078/svc-intercom';
 import { addWebRtcRoutes } from '../services/intercom/src/webrtc-routes.js';
 import type { WebRtcIntercom } from '../services/intercom/src/webrtc-intercom.js';
 import {

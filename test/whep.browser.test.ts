@@ -21,7 +21,7 @@ import { silentLogger } from '@jt1078/runtime/logger';
 import { createMetricsRegistry } from '@jt1078/runtime/metrics';
 import { MemoryStreamRegistry } from '@jt1078/store';
 import { IngestService } from '@jt1078/svc-ingest';
-import { BENCH_SIM, benchCapturePath } from '@jt1078/svc-ingest/bench-capture';
+import { BENCH_SIM, benchCapturePath } from '@jt1078/bench/ingest-capture';
 import { startPackager, type StartedPackager } from '@jt1078/svc-packager';
 import { CaptureReplay, SimulatedDevice, loadCapturePackets, monotonicNs, readSendStamp } from '@jt1078/svc-simulator';
 import { readFileSync } from 'node:fs';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 
 /** The same launch as the browser benchmarks (flags, fresh profile, autoplay), or a failure naming what to install. */
-export { CHROMIUM, launchHeadlessChromium as launchChromium } from '@jt1078/svc-all-in-one/bench-chromium';
+export { CHROMIUM, launchHeadlessChromium as launchChromium } from '@jt1078/bench/chromium';
 export const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts');
 
 export async function saveScreenshot(page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<string> {

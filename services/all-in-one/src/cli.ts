@@ -9,7 +9,8 @@ import { COMMAND_USAGE, HELP } from './command-usage.js';
 type Command = (argv: string[]) => Promise<number>;
 
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
-  bench: async () => (await import('./commands/bench.js')).benchCommand,
+  // Found at run time, never imported: the bench workspace is absent from the production image.
+  bench: async () => (await import('./commands/load-bench-command.js')).loadBenchCommand(),
   inspect: async () => (await import('./commands/inspect.js')).inspectCommand,
   package: async () => (await import('./commands/package.js')).packageCommand,
   simulate: async () => (await import('@jt1078/svc-simulator')).simulateCommand,

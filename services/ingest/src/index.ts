@@ -1,5 +1,4 @@
-export * from './ingest-service.js';
-export * from './ingest-server.js';
-export * from './ingest-ports.js';
-export * from './stream-event-id.js';
+// The public surface: what the CLI, other services, the benchmarks (bench/) and the tests use; the rest is internal.
+export { IngestService, type IngestServiceDeps } from './ingest-service.js';
+export { splitAddr } from './ingest-server.js';
 export { ingestCommand } from './ingest-command.js';

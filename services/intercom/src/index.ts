@@ -1,19 +1,7 @@
-export * from './start-intercom.js';
-export * from './start-talk-service.js';
-export * from './audio-port-map.js';
-export * from './audio-port-server.js';
-export * from './talk-connection.js';
-export * from './talk-packetizer.js';
-export * from './talk-uplink.js';
-export * from './device-write-queue.js';
-export * from './lease-routes.js';
-export * from './lease-request.js';
-export * from './bearer-token.js';
-export * from './jt808-gateway.js';
-export * from './talk-event-id.js';
-export * from './intercom-metrics.js';
+// The public surface: what the CLI, other services, the benchmarks (bench/) and the tests use; the rest is internal.
+export { startIntercom, type RunningIntercom, type StartIntercomOptions } from './start-intercom.js';
+export { startTalkService, type TalkServiceDeps } from './start-talk-service.js';
+export { AudioPortInUse } from './audio-port-server.js';
 export { intercomCommand } from './intercom-command.js';
-export * from './simulated-talk-device.js';
-// The WebRTC bridge (its own files), for the compositions that serve it (`jt1078 start`).
-export { addWebRtcRoutes, type WebRtcRouteDeps } from './webrtc-routes.js';
-export type { WebRtcIntercom } from './webrtc-intercom.js';
+// A browser's side of a WebRTC talk in werift, for the benchmarks that need many peers.
+export { WebRtcTalkClient, type WebRtcTalkClientOptions } from './webrtc-talk-client.js';

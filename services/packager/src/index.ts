@@ -1,7 +1,7 @@
-export * from './stream-path.js';
-export * from './live-stream-pool.js';
-export * from './hls-routes.js';
-export * from './start-packager.js';
+// The public surface: what the CLI, other services, the benchmarks (bench/) and the tests use; the rest is internal.
+export { LiveStreamPool, type LiveStreamPoolOptions } from './live-stream-pool.js';
+export { addHlsRoutes, type HlsRoutesOptions } from './hls-routes.js';
+export { startPackager, type PackagerDeps, type StartedPackager } from './start-packager.js';
 export { packagerCommand } from './packager-command.js';
-export * from './packager-metrics.js';
-export * from './stream-url-signer.js';
+export { createPackagerMetrics, type PackagerMetrics } from './packager-metrics.js';
+export { signStreamUrl } from './stream-url-signer.js';

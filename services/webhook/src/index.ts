@@ -1,6 +1,3 @@
-export * from './callback-poster.js';
-export * from './retry-schedule.js';
-export * from './webhook-dispatcher.js';
-export * from './webhook-signer.js';
-export * from './webhook-relay.js';
+// The public surface: what the CLI, other services, the benchmarks (bench/) and the tests use; the rest is internal.
+export { startWebhookRelay, type WebhookRelayOptions } from './webhook-relay.js';
 export { webhookCommand } from './webhook-command.js';

@@ -8,9 +8,9 @@
  * k = 2 / k = 4 (target ≤ 0.6), CPU per video frame packaged (target ≤ 25 µs), streams packaged
  * per replica and requests proxied. The machine is shared: ratios from one run are what count.
  */
-import { ServiceProcess, cpuSeconds, freePort, loadAverage, type BenchContext, type BenchGroup, type BenchResult } from '@jt1078/runtime/bench';
-import { benchCapturePath } from '@jt1078/svc-ingest/bench-capture';
 import { deviceSims } from '@jt1078/svc-simulator';
+import { ServiceProcess, cpuSeconds, freePort, loadAverage, type BenchContext, type BenchGroup, type BenchResult } from '../harness/index.js';
+import { benchCapturePath } from '../ingest/bench-capture.js';
 import { startPublishers } from './packager.bench.js';
 
 const REPLICAS = 4;

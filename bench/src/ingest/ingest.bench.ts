@@ -28,17 +28,17 @@ import { readCapture, type AssembledFrame } from '@jt1078/jt1078';
 import { framesOf } from '@jt1078/jt1078/testdata';
 import { RedisStreamRegistry } from '@jt1078/store';
 import { CaptureReplay, deviceSims, loadCapturePackets } from '@jt1078/svc-simulator';
-import { BENCH_SIM, benchCapturePath } from './bench/bench-capture.js';
-import type { FleetProcessArgs, FleetProcessReport } from './bench/fleet-process.js';
-import { FrameReceiver } from './bench/frame-receiver.js';
-import { startIngestProcess, type IngestProcess } from './bench/ingest-process.js';
-import type { PlainPublishArgs, PlainPublishReport } from './bench/plain-publish-process.js';
+import { BENCH_SIM, benchCapturePath } from './bench-capture.js';
+import type { FleetProcessArgs, FleetProcessReport } from './fleet-process.js';
+import { FrameReceiver } from './frame-receiver.js';
+import { startIngestProcess, type IngestProcess } from './ingest-process.js';
+import type { PlainPublishArgs, PlainPublishReport } from './plain-publish-process.js';
 import {
   coreCount, cpuSeconds, listenerPid, loadAverage, machineBusySeconds, rssBytes, type BenchContext, type BenchGroup, type BenchResult, type MetricsSnapshot,
-} from '@jt1078/runtime/bench';
+} from '../harness/index.js';
 
-const FLEET_PROCESS = path.join(import.meta.dirname, 'bench/fleet-process.ts');
-const PLAIN_PUBLISH_PROCESS = path.join(import.meta.dirname, 'bench/plain-publish-process.ts');
+const FLEET_PROCESS = path.join(import.meta.dirname, 'fleet-process.ts');
+const PLAIN_PUBLISH_PROCESS = path.join(import.meta.dirname, 'plain-publish-process.ts');
 const DEVICES_PER_FLEET_PROCESS = 500;
 /** Devices start spread over one GOP (2 s): their key frames do not all land at once. */
 const RAMP_MS = 2000;

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-const BIN = path.resolve(import.meta.dirname, '../../../../services/all-in-one/bin/jt1078.js');
+const BIN = path.resolve(import.meta.dirname, '../../../services/all-in-one/bin/jt1078.js');
 /** Start-up (tsx compiling the sources, NATS, Redis) takes a few seconds on a busy machine. */
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 20_000;

@@ -7,11 +7,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MemoryMediaBus, NatsMediaBus, type EventEnvelope, type MediaBus } from '@jt1078/bus';
-import { percentile, type BenchContext, type BenchGroup, type BenchResult } from '@jt1078/runtime/bench';
 import { parseConfig } from '@jt1078/runtime/config';
 import { silentLogger } from '@jt1078/runtime/logger';
 import { createMetricsRegistry } from '@jt1078/runtime/metrics';
-import { startWebhookRelay } from './webhook-relay.js';
+import { startWebhookRelay } from '@jt1078/svc-webhook';
+import { percentile, type BenchContext, type BenchGroup, type BenchResult } from '../harness/index.js';
 
 async function connectBus(root: string): Promise<{ bus: MediaBus; kind: string }> {
   try {

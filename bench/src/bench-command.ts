@@ -1,23 +1,13 @@
 /**
- * `jt1078 bench [--json FILE] [--only GROUP] [--quick]`: runs the benchmark groups that sit
- * beside the hot paths they measure, prints a table, and writes `{ machine, results }`.
+ * `jt1078 bench [--json FILE] [--only GROUP] [--list] [--quick]`: runs the benchmark groups
+ * (bench-groups.ts), prints a table, and writes `{ machine, results }`. The CLI finds this
+ * command at run time (services/all-in-one/src/commands/load-bench-command.ts).
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import type { BenchGroup, BenchResult } from '@jt1078/runtime/bench';
-
-/** Loaded lazily so one group's dependencies never slow another's start. */
-const GROUP_LOADERS: ReadonlyArray<() => Promise<readonly BenchGroup[]>> = [
-  async () => (await import('@jt1078/jt1078/bench')).demuxBenchGroups,
-  async () => (await import('./package.bench.js')).packageBenchGroups,
-  async () => (await import('./packager.bench.js')).packagerBenchGroups,
-  async () => (await import('./packager-sharing.bench.js')).packagerSharingBenchGroups,
-  async () => (await import('@jt1078/svc-webhook/bench')).webhookBenchGroups,
-  async () => (await import('@jt1078/svc-ingest/bench')).ingestBenchGroups,
-  async () => (await import('@jt1078/svc-intercom/bench')).intercomBenchGroups,
-  async () => (await import('./fuzz-net.bench.js')).fuzzNetBenchGroups,
-];
+import { BENCH_GROUP_LOADERS } from './bench-groups.js';
+import type { BenchGroup, BenchResult } from './harness/index.js';
 
 export function machineInfo() {
   const cpus = os.cpus();
@@ -43,7 +33,7 @@ export function formatResults(results: readonly BenchResult[]): string {
 
 export async function loadBenchGroups(): Promise<BenchGroup[]> {
   const groups: BenchGroup[] = [];
-  for (const load of GROUP_LOADERS) groups.push(...(await load()));
+  for (const load of BENCH_GROUP_LOADERS) groups.push(...(await load()));
   return groups;
 }
 

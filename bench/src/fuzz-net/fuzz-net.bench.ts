@@ -4,8 +4,8 @@
  * A result is only written when every process stayed up and healthy, none answered 500 and the
  * healthy stream lost no frame; otherwise the group fails naming the seed that reproduces it.
  */
-import type { BenchContext, BenchGroup, BenchResult } from '@jt1078/runtime/bench';
-import { runNetFuzz } from './fuzz-net/run-net-fuzz.js';
+import type { BenchContext, BenchGroup, BenchResult } from '../harness/index.js';
+import { runNetFuzz } from './run-net-fuzz.js';
 
 async function runFuzzNet(ctx: BenchContext): Promise<BenchResult[]> {
   const packets = ctx.quick ? 20_000 : 900_000;

@@ -27,6 +27,3 @@ export interface BenchGroup {
   readonly description: string;
   run(ctx: BenchContext): Promise<BenchResult[]>;
 }
-
-export * from './process-stats.js';
-export * from './service-process.js';

@@ -20,9 +20,9 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { connect } from '@nats-io/transport-node';
 import { NatsMediaBus } from '@jt1078/bus';
 import type { Jt1078Packet } from '@jt1078/jt1078';
-import { ServiceProcess, cpuSeconds, percentile, rssBytes, type BenchContext, type BenchGroup, type BenchResult } from '@jt1078/runtime/bench';
+import { WebRtcTalkClient } from '@jt1078/svc-intercom';
+import { ServiceProcess, cpuSeconds, percentile, rssBytes, type BenchContext, type BenchGroup, type BenchResult } from '../harness/index.js';
 import { SimulatedTalkDevice } from './simulated-talk-device.js';
-import { WebRtcTalkClient } from './webrtc-talk-client.js';
 
 const PACKET_MS = 20;
 const PAYLOAD_BYTES = 160;

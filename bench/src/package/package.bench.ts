@@ -12,7 +12,7 @@ import { readCapture, type AssembledFrame } from '@jt1078/jt1078';
 import { G711_CAPTURE, framesOf } from '@jt1078/jt1078/testdata';
 import { AudioTranscoder } from '@jt1078/media/audio';
 import { MediaFramePackager } from '@jt1078/media/packaging';
-import type { BenchContext, BenchGroup, BenchResult } from '@jt1078/runtime/bench';
+import type { BenchContext, BenchGroup, BenchResult } from '../harness/index.js';
 
 const captureFrames = (): AssembledFrame[] => framesOf(readCapture(G711_CAPTURE));
 

@@ -4,11 +4,9 @@
  * of the same reads in the same run (the ratio holds on a noisy machine; absolute numbers don't).
  * And the fuzz run: 100,000 mutated inputs through the same path.
  */
-import type { BenchContext, BenchGroup, BenchResult } from '@jt1078/runtime/bench';
-import { readCapture } from './capture-file.js';
-import { FrameAssembler } from './frame-assembler.js';
-import { StreamDemuxer } from './stream-demuxer.js';
-import { G711_CAPTURE, H264_CAPTURE } from './testdata/generate-captures.js';
+import { FrameAssembler, StreamDemuxer, readCapture } from '@jt1078/jt1078';
+import { G711_CAPTURE, H264_CAPTURE } from '@jt1078/jt1078/testdata';
+import type { BenchContext, BenchGroup, BenchResult } from '../harness/index.js';
 
 function corpus(targetBytes: number): { bytes: Buffer; packetsPerPass: number; passBytes: number } {
   const pass = Buffer.concat([readCapture(H264_CAPTURE), readCapture(G711_CAPTURE)]);

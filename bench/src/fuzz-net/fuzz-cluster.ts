@@ -4,7 +4,7 @@
  * (one leased audio port) and webhook. Their RSS is sampled from /proc while the fuzz runs.
  */
 import { readFileSync } from 'node:fs';
-import { ServiceProcess, freePort } from '@jt1078/runtime/bench';
+import { ServiceProcess, freePort } from '../harness/index.js';
 
 export interface FuzzProcess {
   readonly service: string;

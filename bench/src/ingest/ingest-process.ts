@@ -4,7 +4,7 @@
  * JT1078_BENCH_INGEST_BIN runs another checkout's `jt1078` (its
  * services/all-in-one/bin/jt1078.js) as the ingest: a before/after on one machine.
  */
-import { ServiceProcess, freePort } from '@jt1078/runtime/bench';
+import { ServiceProcess, freePort } from '../harness/index.js';
 
 export interface IngestProcessOptions {
   readonly natsUrl: string;
