@@ -31,7 +31,7 @@ describe('codec names', () => {
         expect(isVideoCodec(name)).toBe((VIDEO_CODECS as readonly string[]).includes(name));
         expect(isAudioCodec(name)).toBe((AUDIO_CODECS as readonly string[]).includes(name));
       }),
-      { numRuns: 300, examples: cases.map((c) => [c.name]) },
+      { numRuns: 300, examples: cases.map((c): [string] => [c.name]) },
     );
   });
 });
