@@ -46,7 +46,7 @@ describe('readFragment', () => {
         expect(err).toBeInstanceOf(Fmp4ReadError);
       }
     };
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), check), { numRuns: 500, examples: broken.map((b) => [hex(b.bytes)]) });
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), check), { numRuns: 500, examples: broken.map((b): [Uint8Array<ArrayBuffer>] => [hex(b.bytes)]) });
     fc.assert(
       fc.property(fc.array(fc.record({ at: fc.nat({ max: good.length - 1 }), value: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 4 }), (edits) => {
         const bytes = Uint8Array.from(good);

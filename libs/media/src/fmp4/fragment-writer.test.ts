@@ -60,7 +60,7 @@ describe('writeFragment', () => {
 
   it('reads back exactly what it wrote, and is as big as its samples plus fixed overheads (fuzz, seeded by the cases)', () => {
     const fragmentSample = fc.record({ data: fc.uint8Array({ maxLength: 100 }), duration: fc.integer({ min: 0, max: 0xffffffff }), keyFrame: fc.boolean() });
-    const track = (trackId: number) => fc.record({ trackId: fc.constant(trackId), baseMediaDecodeTime: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), samples: fc.array(fragmentSample, { maxLength: 20 }) });
+    const track = (trackId: number): fc.Arbitrary<FragmentTrack> => fc.record({ trackId: fc.constant(trackId), baseMediaDecodeTime: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), samples: fc.array(fragmentSample, { maxLength: 20 }) });
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 0xffffffff }), track(1), track(2), (seq, video, audio) => {
         const bytes = writeFragment(seq, [video, audio]);

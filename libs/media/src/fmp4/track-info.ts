@@ -1,4 +1,5 @@
 /** What a track of the fMP4 is: the fields the init segment's sample entries need. */
+import type { Bytes } from './box.js';
 
 export const VIDEO_TIMESCALE = 90000;
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { h265CodecString } from './codec-string.js';
+import type { ProfileTierLevel } from './profile-tier-level.js';
 import { parseH265Sps, type H265Sps } from './sps.js';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
@@ -35,7 +36,7 @@ describe('h265CodecString (ISO/IEC 14496-15 E.3)', () => {
           expect(s.endsWith('.0')).toBe(false);
         },
       ),
-      { numRuns: 500, examples: ptlCases.map((c) => [c.ptl]) },
+      { numRuns: 500, examples: ptlCases.map((c): [ProfileTierLevel & { constraintFlags: Uint8Array<ArrayBuffer> }] => [{ ...c.ptl }]) },
     );
   });
 });
