@@ -4,7 +4,6 @@
  * VCL NAL unit decides (H.264 §7.4.1.2.4, H.265 §7.4.2.4.4): the scan stops there instead of
  * reading a whole frame.
  */
-import { h264NalType, h265NalType } from './nal-unit-type.js';
 
 /** The decision for one NAL unit type: true/false once a VCL unit decides, undefined before. */
 function decides(codec: 'h264' | 'h265', header: number): boolean | undefined {
