@@ -58,7 +58,7 @@ describe('InitSegmentStore', () => {
         }
         expect(store.uris).toHaveLength(naming === 'ordinal' ? changes : new Set(widths).size);
       }),
-      { numRuns: 200, examples: [['ordinal', [20, 22]], ['content', [20, 20, 22]]] },
+      { numRuns: 100, examples: [['ordinal', [20, 22]], ['content', [20, 20, 22]]] },
     );
   });
 });
