@@ -46,7 +46,7 @@ describe('InitSegmentStore', () => {
 
   it('holds one init segment per distinct track set, named uniquely (fuzz, seeded by the cases)', () => {
     fc.assert(
-      fc.property(fc.constantFrom<InitSegmentNaming>('ordinal', 'content'), fc.array(fc.integer({ min: 1, max: 6 }), { maxLength: 20 }), (naming, widths) => {
+      fc.property(fc.constantFrom<InitSegmentNaming>('ordinal', 'content'), fc.array(fc.integer({ min: 1, max: 6 }), { maxLength: 10 }), (naming, widths) => {
         const store = new InitSegmentStore(naming);
         let changes = 0;
         let last: number | undefined;
