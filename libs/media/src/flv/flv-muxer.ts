@@ -9,8 +9,10 @@
  * frame with parameter sets, and malformed AAC.
  */
 import { AdtsError, audioSpecificConfig, parseAdts } from '../aac/index.js';
-import type { CodecName, MediaFrame } from '../codec/index.js';
-import { VideoParameterSetTracker, type VideoDescription } from '../video/index.js';
+import type { CodecName } from '../codec/codec-name.js';
+import type { MediaFrame } from '../codec/media-frame.js';
+import type { VideoDescription } from '../video/describe-video.js';
+import { VideoParameterSetTracker } from '../video/video-parameter-set-tracker.js';
 import { flvAacSequenceHeader, flvAudioCodecId, flvAudioFrame, isFlvAudioCodec, type FlvAudioCodec } from './flv-audio.js';
 import { flvOnMetaData, type FlvMetadataValue } from './flv-metadata.js';
 import { FlvTagType, flvFileHeader, flvTag } from './flv-tag.js';

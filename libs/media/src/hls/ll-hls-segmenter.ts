@@ -12,19 +12,18 @@
  * init segments can be named by their content, so two instances that start at the same mark
  * produce the same bytes under the same names, whenever each of them started.
  */
-import { createHash } from 'node:crypto';
-import { writeFragment, writeInitSegment, VIDEO_TIMESCALE, type AudioTrackInfo, type FragmentSample, type TrackInfo, type VideoTrackInfo } from '../fmp4/index.js';
-import { concatBytes } from '../bytes/index.js';
-import { blockingReloadState, renderLlHlsPlaylist, type PlaylistPart, type PlaylistSegment, type PlaylistState } from './ll-hls-playlist.js';
+import { writeFragment, type FragmentSample } from '../fmp4/fragment-writer.js';
+import { VIDEO_TIMESCALE, type AudioTrackInfo, type VideoTrackInfo } from '../fmp4/track-info.js';
+import { fragmentSequence } from './fragment-sequence.js';
+import { InitSegmentStore, type InitSegmentNaming } from './init-segment-store.js';
+import { blockingReloadState, renderLlHlsPlaylist, type PlaylistState } from './ll-hls-playlist.js';
+import { SegmentWindow, type MediaPart } from './segment-window.js';
 
 /**
  * Audio samples waiting for their video part. They wait only while a part is open, so this is
  * reached only when video stops and audio goes on (a camera fault): the oldest are dropped, counted.
  */
 const MAX_QUEUED_AUDIO = 500;
-
-/** Fragment sequence numbers keep 10 bits for the part index (a segment of more parts only repeats numbers, which players ignore). */
-const PARTS_PER_SEGMENT_NUMBERING = 1024;
 
 /** A part other than a segment's last lasts at least this share of the part target (§4.4.4.9). */
 const MIN_PART_RATIO = 0.85;
@@ -36,12 +35,8 @@ export interface LlHlsSegmenterOptions {
   readonly segmentTargetMs?: number;
   /** Complete segments kept (the live window); 0 keeps all (offline packaging). */
   readonly windowSegments?: number;
-  /**
-   * How init segments are named: 'ordinal' — `init.mp4`, then `init-1.mp4` … after each change
-   * (offline directories); 'content' — `init-<hash of the bytes>.mp4`, the same name on every
-   * replica whenever it started (live).
-   */
-  readonly initNames?: 'ordinal' | 'content';
+  /** How init segments are named (see InitSegmentStore); default 'ordinal'. */
+  readonly initNames?: InitSegmentNaming;
 }
 
 export interface VideoInput {
@@ -63,18 +58,9 @@ export interface SegmentTracks {
   readonly audio: AudioTrackInfo | undefined;
 }
 
-interface Part extends PlaylistPart {
-  readonly data: Uint8Array;
-}
-
-interface Segment extends PlaylistSegment {
-  readonly parts: readonly Part[];
-  readonly data: Uint8Array;
-}
-
 interface OpenSegment {
   readonly msn: number;
-  readonly parts: Part[];
+  readonly parts: MediaPart[];
   readonly mapUri: string;
   readonly discontinuity: number;
 }
@@ -100,23 +86,14 @@ export interface SegmenterStats {
   initSegments: number;
 }
 
-/** mfhd sequence number: the segment's number and the part's index, so replicas agree (ISO/IEC 14496-12 §8.8.5 asks only that it grow). */
-function fragmentSequence(msn: number, index: number): number {
-  return ((msn % 0x40_0000) * PARTS_PER_SEGMENT_NUMBERING + (index % PARTS_PER_SEGMENT_NUMBERING) + 1) >>> 0;
-}
-
 export class LlHlsSegmenter {
   readonly stats: SegmenterStats = { parts: 0, segments: 0, videoSamples: 0, audioSamples: 0, droppedBeforeSegment: 0, droppedAudioOverflow: 0, emptySegments: 0, initSegments: 0 };
   readonly #partTarget: number;
   readonly #segmentTarget: number;
-  readonly #window: number;
-  readonly #initNames: 'ordinal' | 'content';
   #video: VideoTrackInfo | undefined;
   #audio: AudioTrackInfo | undefined;
-  readonly #inits = new Map<string, Uint8Array>();
-  #mapUri = '';
-  #initKey = '';
-  readonly #segments: Segment[] = [];
+  readonly #inits: InitSegmentStore;
+  readonly #window: SegmentWindow;
   #open: OpenSegment | undefined;
   #discontinuity = 0;
   #lastMsn: number | undefined;
@@ -131,8 +108,8 @@ export class LlHlsSegmenter {
   constructor(opts: LlHlsSegmenterOptions = {}) {
     this.#partTarget = (opts.partTargetMs ?? 500) / 1000;
     this.#segmentTarget = (opts.segmentTargetMs ?? 2000) / 1000;
-    this.#window = opts.windowSegments ?? 0;
-    this.#initNames = opts.initNames ?? 'ordinal';
+    this.#window = new SegmentWindow(opts.windowSegments ?? 0);
+    this.#inits = new InitSegmentStore(opts.initNames ?? 'ordinal');
   }
 
   /** The tracks segments are cut for now; a change takes effect from the next segment opened. */
@@ -142,17 +119,9 @@ export class LlHlsSegmenter {
 
   /** Sets the tracks before the first segment (later: pass them with the mark that opens a segment). */
   setTracks(video: VideoTrackInfo | undefined, audio: AudioTrackInfo | undefined): void {
-    const key = JSON.stringify([video && { ...video, configRecord: Buffer.from(video.configRecord).toString('base64') }, audio && { ...audio, audioSpecificConfig: audio.audioSpecificConfig && Buffer.from(audio.audioSpecificConfig).toString('base64') }]);
-    if (key === this.#initKey) return;
-    this.#initKey = key;
+    if (!this.#inits.set(video, audio)) return;
     this.#video = video;
     this.#audio = audio;
-    const tracks: TrackInfo[] = [video, audio].filter((t): t is TrackInfo => t !== undefined);
-    const bytes = writeInitSegment(tracks);
-    this.#mapUri = this.#initNames === 'content'
-      ? `init-${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.mp4`
-      : this.stats.initSegments === 0 ? 'init.mp4' : `init-${this.stats.initSegments}.mp4`;
-    this.#inits.set(this.#mapUri, bytes);
     this.stats.initSegments++;
   }
 
@@ -339,29 +308,17 @@ export class LlHlsSegmenter {
     if (next?.tracks) this.setTracks(next.tracks.video, next.tracks.audio);
     if (next?.discontinuity !== undefined) this.#discontinuity = next.discontinuity;
     if (next) this.#lastMsn = next.msn;
-    this.#open = next === undefined ? undefined : { msn: next.msn, parts: [], mapUri: this.#mapUri, discontinuity: this.#discontinuity };
+    this.#open = next === undefined ? undefined : { msn: next.msn, parts: [], mapUri: this.#inits.currentUri, discontinuity: this.#discontinuity };
     if (!open) return;
     if (open.parts.length === 0) {
       this.stats.emptySegments++;
       if (next) this.#emit();
       return;
     }
-    const durationSec = open.parts.reduce((n, p) => n + p.durationSec, 0);
-    // One copy of the media: the parts become views into the segment they make up.
-    const data = concatBytes(open.parts.map((p) => p.data));
-    let offset = 0;
-    const parts = open.parts.map((p) => {
-      const view = data.subarray(offset, offset + p.data.length);
-      offset += p.data.length;
-      return { ...p, data: view };
-    });
-    this.#segments.push({ msn: open.msn, uri: `seg-${open.msn}.m4s`, durationSec, parts, mapUri: open.mapUri, discontinuity: open.discontinuity, data });
+    this.#window.add(open);
     this.stats.segments++;
-    if (this.#window > 0) {
-      while (this.#segments.length > this.#window) this.#segments.shift();
-      const live = new Set(this.#segments.map((s) => s.mapUri).concat(this.#mapUri));
-      for (const uri of this.#inits.keys()) if (!live.has(uri)) this.#inits.delete(uri);
-    }
+    // A live window forgets the init segments no listed segment needs any more.
+    if (this.#window.size > 0) this.#inits.keepOnly(this.#window.segments.map((s) => s.mapUri));
     this.#emit();
   }
 
@@ -376,38 +333,38 @@ export class LlHlsSegmenter {
   }
 
   get initUris(): readonly string[] {
-    return [...this.#inits.keys()];
+    return this.#inits.uris;
   }
 
   /** The init segment the newest media needs. */
   get currentInitUri(): string | undefined {
-    return this.#open?.mapUri || this.#segments[this.#segments.length - 1]?.mapUri || undefined;
+    return this.#open?.mapUri || this.#window.last?.mapUri || undefined;
   }
 
   segment(msn: number): Uint8Array | undefined {
-    return this.#segments.find((s) => s.msn === msn)?.data;
+    return this.#window.find(msn)?.data;
   }
 
   part(msn: number, index: number): Uint8Array | undefined {
-    const seg = this.#segments.find((s) => s.msn === msn);
+    const seg = this.#window.find(msn);
     if (seg) return seg.parts[index]?.data;
     return this.#open?.msn === msn ? this.#open.parts[index]?.data : undefined;
   }
 
   /** Complete segments in the window, oldest first. */
   get segments(): readonly { readonly msn: number; readonly uri: string; readonly durationSec: number; readonly data: Uint8Array; readonly mapUri: string }[] {
-    return this.#segments;
+    return this.#window.segments;
   }
 
   playlistState(): PlaylistState {
     // From the window, not from history: replicas holding the same window say the same.
-    const longest = this.#segments.reduce((m, s) => Math.max(m, s.durationSec), this.#segmentTarget);
+    const longest = this.#window.segments.reduce((m, s) => Math.max(m, s.durationSec), this.#segmentTarget);
     const targetDurationSec = Math.max(1, Math.ceil(longest - 1e-9));
     const open = this.#ended ? undefined : this.#open;
     return {
       targetDurationSec,
       partTargetSec: this.#partTarget,
-      segments: this.#segments,
+      segments: this.#window.segments,
       open,
       nextPartUri: open ? `part-${open.msn}.${open.parts.length}.m4s` : undefined,
       ended: this.#ended,

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SEGMENT_TOLERANCE_RATIO, SegmentMarker } from './segment-marker.js';
 
@@ -35,5 +36,41 @@ describe('SegmentMarker', () => {
     const a = new SegmentMarker(1500, 42);
     const b = new SegmentMarker(1500, 42);
     expect(frames.map((f) => a.mark(f))).toEqual(frames.map((f) => b.mark(f)));
+  });
+
+  const cases = [
+    { name: 'video with 2 s GOPs', target: 2000, frames: Array.from({ length: 200 }, (_, i) => video(i * 40, i % 50 === 0)), marks: [0, 50, 100, 150] },
+    { name: 'audio, then video takes over at its first key frame', target: 2000, frames: [audio(0), audio(2000), video(2010, false), video(2050, true), audio(4100)], marks: [0, 1, 3] },
+    { name: 'a 0.9 s GOP at a 1 s target is within the tolerance', target: 1000, frames: [video(0, true), video(900, true), video(1600, true)], marks: [0, 1] },
+  ] as const;
+
+  it.each(cases)('marks: $name', ({ target, frames, marks }) => {
+    const m = new SegmentMarker(target, 1000);
+    const got = frames.flatMap((f, i) => (m.mark(f) === undefined ? [] : [i]));
+    expect(got).toEqual(marks);
+    expect(m.next).toBe(1000 + marks.length);
+  });
+
+  it('numbers segments one by one, opens on key frames or (before any video) audio, and never throws (fuzz, seeded by the cases)', () => {
+    const frame = fc.record({ mediaKind: fc.constantFrom('video' as const, 'audio' as const), keyFrame: fc.boolean(), dt: fc.integer({ min: 0, max: 3000 }) });
+    fc.assert(
+      fc.property(fc.integer({ min: 100, max: 10_000 }), fc.array(frame, { maxLength: 300 }), fc.boolean(), (target, raw, audioMarks) => {
+        const m = new SegmentMarker(target, 7, { audioMarks });
+        let t = 0;
+        let expected = 7;
+        let sawVideo = false;
+        for (const r of raw) {
+          t += r.dt;
+          const msn = m.mark({ mediaKind: r.mediaKind, keyFrame: r.keyFrame, timestamp: t });
+          if (msn === undefined) continue;
+          expect(msn).toBe(expected++);
+          if (r.mediaKind === 'video') expect(r.keyFrame).toBe(true);
+          else expect(sawVideo || !audioMarks).toBe(false);
+          sawVideo ||= r.mediaKind === 'video';
+        }
+        expect(m.next).toBe(expected);
+      }),
+      { numRuns: 300, examples: cases.map((c): [number, Array<{ mediaKind: 'video' | 'audio'; keyFrame: boolean; dt: number }>, boolean] => [c.target, c.frames.map((f, i) => ({ mediaKind: f.mediaKind, keyFrame: f.keyFrame, dt: f.timestamp - (i === 0 ? 0 : c.frames[i - 1]!.timestamp) })), true]) },
+    );
   });
 });

@@ -6,7 +6,8 @@
  * own parameter sets gets the stream's last SPS/PPS in front, so a receiver that joins at it can
  * decode.
  */
-import { h264NalType, splitAnnexB } from '../annexb/index.js';
+import { splitAnnexB } from '../annexb/annexb.js';
+import { h264NalType } from '../annexb/nal-unit-type.js';
 
 /** A payload for one RTP packet; the caller owns the header (sequence, timestamp, SSRC). */
 export interface RtpPayload {

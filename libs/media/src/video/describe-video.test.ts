@@ -2,11 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { splitAnnexB, joinAnnexB, h264NalType, h265NalType } from '../annexb/index.js';
 import { parseAvcConfig } from '../h264/index.js';
 import { parseHevcConfig } from '../h265/index.js';
-import { VideoParameterSetTracker, describeVideo } from './index.js';
+import { describeVideo } from './describe-video.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'media-video-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,6 +43,15 @@ const CASES = [
   { name: 'h265 main10 1278x718 (conformance window)', size: '1278x718', codec: 'h265', args: ['-c:v', 'libx265', '-pix_fmt', 'yuv420p10le', '-x265-params', 'log-level=error'], codecString: /^hvc1\.2\.4\.L\d+/ },
 ] as const;
 
+const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
+
+/** Parameter sets from testdata/media captures and a slice header byte or two: enough to describe. */
+const known = [
+  { name: 'H.264 Main 320x240 (h264-g711u.bin)', codec: 'h264', units: ['09f0', '674d400dd90141fb011000000300100000030320f142a480', '68ebc3cb20', '6588840021'], width: 320, height: 240, codecString: 'avc1.4d400d' },
+  { name: 'H.265 Main 320x240 (h265-aac.bin)', codec: 'h265', units: ['40010c01ffff01600000030090000003000003003c928090', '42010101600000030090000003000003003ca00a080f16592a4932bc05a02000000300200000030321', '4401c172b46240', '2601af'], width: 320, height: 240, codecString: 'hvc1.1.6.L60.90' },
+  { name: 'H.265 without its VPS: nothing', codec: 'h265', units: ['42010101600000030090000003000003003ca00a080f16592a4932bc05a02000000300200000030321', '4401c172b46240', '2601af'], width: undefined, height: undefined, codecString: undefined },
+] as const;
+
 describe('describeVideo against ffprobe', () => {
   for (const c of CASES) {
     it(c.name, () => {
@@ -71,33 +81,23 @@ describe('describeVideo against ffprobe', () => {
     expect(describeVideo('h265', new Uint8Array(64).fill(0xff))).toBeUndefined();
   });
 
-  it('tracks parameter sets and turns access units into length-prefixed samples', () => {
-    const { bytes } = make('track', '320x240', ['-c:v', 'libx264', '-g', '5', '-bf', '0'], 'h264');
-    const tracker = new VideoParameterSetTracker('h264');
-    const units = splitAnnexB(bytes);
-    // Group into access units at each slice (no B-frames, one slice per picture).
-    const aus: Uint8Array[][] = [[]];
-    for (const u of units) {
-      aus[aus.length - 1]!.push(u);
-      const t = h264NalType(u);
-      if (t === 1 || t === 5) aus.push([]);
-    }
-    const samples = aus.filter((a) => a.length > 0).map((a) => tracker.push(joinAnnexB(a)));
-    expect(samples).toHaveLength(10);
-    expect(samples.map((s) => s!.sample.keyFrame)).toEqual([true, false, false, false, false, true, false, false, false, false]);
-    expect(samples.map((s) => s!.changed)).toEqual([true, ...Array(9).fill(false)]);
-    // A sample is NAL units with 4-byte lengths, and no SPS/PPS in it.
-    const first = samples[0]!.sample.data;
-    let o = 0;
-    const types: number[] = [];
-    while (o < first.length) {
-      const len = (first[o]! << 24) | (first[o + 1]! << 16) | (first[o + 2]! << 8) | first[o + 3]!;
-      types.push(first[o + 4]! & 0x1f);
-      o += 4 + len;
-    }
-    expect(o).toBe(first.length);
-    expect(types).not.toContain(7);
-    expect(types).not.toContain(8);
-    expect(types).toContain(5);
+  it.each(known)('from known parameter sets: $name', ({ codec, units, width, height, codecString }) => {
+    const d = describeVideo(codec, joinAnnexB(units.map(hex)));
+    if (width === undefined) expect(d).toBeUndefined();
+    else expect(d).toMatchObject({ codec, width, height, codecString });
+  });
+
+  it('never throws on any bytes, and what it describes is within the levels (fuzz, seeded by the known cases)', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('h264' as const, 'h265' as const), fc.uint8Array({ maxLength: 300 }), (codec, bytes) => {
+        const d = describeVideo(codec, bytes);
+        if (d) {
+          expect(d.width).toBeGreaterThan(0);
+          expect(d.width).toBeLessThanOrEqual(16888);
+          expect(d.configRecord.length).toBeLessThanOrEqual(bytes.length + 64);
+        }
+      }),
+      { numRuns: 1000, examples: known.map((k): ['h264' | 'h265', Uint8Array] => [k.codec, joinAnnexB(k.units.map(hex))]) },
+    );
   });
 });
