@@ -3,7 +3,8 @@
  * anywhere), into JT1078 packets. Bodies are views into the read that carried them (no copy);
  * a packet that spans reads is gathered into a buffer of its own. Garbage is skipped up to the
  * next `01cd` and counted; nothing is buffered beyond one packet (MAX_BODY_BYTES), or
- * DETECT_LIMIT_BYTES while the revision is still unknown. Faults are reported, never thrown.
+ * DETECT_LIMIT_BYTES while the revision is still unknown (RevisionDetector decides it; a header
+ * is read as packet-header.ts reads it for decodePacket). Faults are reported, never thrown.
  */
 import { bcdNibbles, decimalSim } from './decimal-sim.js';
 import { findMagic } from './find-magic.js';
