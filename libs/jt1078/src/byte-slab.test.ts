@@ -21,7 +21,7 @@ function allocateAndCheck(sizes: readonly number[]): Uint8Array[] {
     p.fill((i % 255) + 1);
     return p;
   });
-  pieces.forEach((p, i) => expect(p.every((v) => v === (i % 255) + 1)).toBe(true));
+  pieces.forEach((p, i) => expect(Buffer.compare(p, Buffer.alloc(p.length, (i % 255) + 1))).toBe(0));
   return pieces;
 }
 
@@ -30,6 +30,6 @@ describe('allocBytes', () => {
 
   it('pieces never overlap, whatever the sizes (fuzz, cases as seeds)', () => {
     const sizes = fc.oneof(fc.constantFrom(...CASES.map((c) => c.sizes)), fc.array(fc.integer({ min: 0, max: 200 * 1024 }), { maxLength: 30 }));
-    fc.assert(fc.property(sizes, (s) => void allocateAndCheck(s)), { numRuns: 100 });
+    fc.assert(fc.property(sizes, (s) => void allocateAndCheck(s)), { numRuns: 50 });
   });
 });

@@ -94,7 +94,7 @@ describe('capture forms under fuzz', () => {
         expect(decodeCapture(new Uint8Array(Buffer.from(encodeCaptureHex(binary))))).toEqual(binary);
         expect(decodeCapture(csv(packets(n), { bom, header }))).toEqual(binary);
       }),
-      { numRuns: 50 },
+      { numRuns: 20 },
     );
     fc.assert(
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.string({ maxLength: 300 }).map((s) => new Uint8Array(Buffer.from(s)))), (raw) => {
@@ -106,7 +106,7 @@ describe('capture forms under fuzz', () => {
           expect(e).toBeInstanceOf(CaptureFormatError);
         }
       }),
-      { numRuns: 1000 },
+      { numRuns: 400 },
     );
   });
 });

@@ -152,7 +152,7 @@ describe('decodePacket (JT/T 1078 table 19)', () => {
           expect(Object.values(MalformedPacketKind)).toContain(r.error.kind);
         }
       }),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     );
   });
 

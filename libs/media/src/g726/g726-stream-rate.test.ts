@@ -45,7 +45,7 @@ describe('G.726 rate from the stream', () => {
         const r = new G726StreamRate();
         for (const [bytes, ts] of frames) expect([16000, 24000, 32000, 40000]).toContain(r.observe(bytes, ts));
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
     fc.assert(
       fc.property(fc.constantFrom(2, 3, 4, 5), fc.constantFrom(20, 25, 40, 60), fc.integer({ min: 0, max: 1e9 }), (bits, ms, start) => {
@@ -55,7 +55,7 @@ describe('G.726 rate from the stream', () => {
         expect(rate).toBe(bits * 8000);
         expect(r.settled).toBe(true);
       }),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 });
