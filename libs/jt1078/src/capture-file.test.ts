@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CaptureFormatError, captureForm, decodeCapture, encodeCaptureHex } from './capture-file.js';
 import { inspectCapture } from './capture-report.js';
@@ -81,5 +82,31 @@ describe('timestamps of 2^53 ms and more', () => {
     const report = inspectCapture(concatBytes(list));
     const audio = JSON.parse(JSON.stringify(report)).streams[0].audio as { firstTimestamp: string; lastTimestamp: string };
     expect(audio).toMatchObject({ firstTimestamp: base.toString(), lastTimestamp: (base + 80n).toString() });
+  });
+});
+
+describe('capture forms under fuzz', () => {
+  it('reads a capture the same in all three forms, and any bytes as one form or a typed error (fuzz)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.boolean(), fc.boolean(), (n, bom, header) => {
+        const binary = concatBytes(packets(n));
+        expect(decodeCapture(binary)).toEqual(binary);
+        expect(decodeCapture(new Uint8Array(Buffer.from(encodeCaptureHex(binary))))).toEqual(binary);
+        expect(decodeCapture(csv(packets(n), { bom, header }))).toEqual(binary);
+      }),
+      { numRuns: 20 },
+    );
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.string({ maxLength: 300 }).map((s) => new Uint8Array(Buffer.from(s)))), (raw) => {
+        try {
+          const out = decodeCapture(raw);
+          expect(['binary', 'hex', 'csv']).toContain(captureForm(raw));
+          expect(out.length).toBeLessThanOrEqual(raw.length);
+        } catch (e) {
+          expect(e).toBeInstanceOf(CaptureFormatError);
+        }
+      }),
+      { numRuns: 400 },
+    );
   });
 });

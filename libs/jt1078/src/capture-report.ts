@@ -3,6 +3,7 @@
  * bytes, per SIM/channel the video and audio it carries, and every fault with its offset.
  */
 import type { CodecName } from '@jt1078/media';
+import { AAC_SAMPLE_RATES } from '@jt1078/media/aac';
 import { G726StreamRate } from '@jt1078/media/g726';
 import { FrameAssembler } from './frame-assembler.js';
 import { DataType } from './packet.js';
@@ -137,9 +138,8 @@ export function inspectCapture(bytes: Uint8Array, opts: InspectOptions = {}): Ca
 
 /** ADTS sampling_frequency_index (ISO/IEC 14496-3 table 1.18) of the first frame. */
 function aacSampleRate(data: Uint8Array): number | undefined {
-  const RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
   if (data.length < 7 || data[0] !== 0xff || (data[1]! & 0xf0) !== 0xf0) return undefined;
-  return RATES[(data[2]! >> 2) & 0x0f];
+  return AAC_SAMPLE_RATES[(data[2]! >> 2) & 0x0f];
 }
 
 /** The human-readable form of `jt1078 inspect`. */

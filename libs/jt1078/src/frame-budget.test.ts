@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FrameAssembler, type AssembledFrame } from './frame-assembler.js';
 import { FrameBudget } from './frame-budget.js';
@@ -111,5 +112,44 @@ describe('unfinished-frame memory caps', () => {
     expect(pod.usedBytes).toBe(0);
     expect(pod.openFrames).toBe(0);
     expect(h.assembler.bufferedBytes).toBe(0);
+  });
+});
+
+describe('FrameBudget under fuzz', () => {
+  /** A frame whose owner releases it when evicted, as the assembler does. */
+  class Frame {
+    held = 0;
+    evicted = false;
+    constructor(private readonly budget: FrameBudget) {}
+    evict(): void {
+      this.evicted = true;
+      this.budget.release(this);
+    }
+  }
+
+  it('never holds more than its limit after a charge, evicting oldest first, and frees all on release', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10_000 }), fc.array(fc.tuple(fc.nat({ max: 9 }), fc.integer({ min: 0, max: 4000 }), fc.boolean()), { maxLength: 60 }), (limit, ops) => {
+        const budget = new FrameBudget(limit);
+        const frames = Array.from({ length: 10 }, () => new Frame(budget));
+        for (const [i, bytes, release] of ops) {
+          const f = frames[i]!;
+          if (f.evicted) continue;
+          if (release) {
+            // A frame that completes is done: the next charge would be a new frame's.
+            budget.release(f);
+            f.held = 0;
+            continue;
+          }
+          f.held += bytes;
+          budget.charge(f, bytes);
+          expect(budget.usedBytes).toBeLessThanOrEqual(limit);
+        }
+        for (const f of frames) budget.release(f);
+        expect(budget.usedBytes).toBe(0);
+        expect(budget.openFrames).toBe(0);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

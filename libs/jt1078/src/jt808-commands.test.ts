@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   AvControlCommand,
@@ -41,5 +42,34 @@ describe('JT808 0x9101 / 0x9102 bodies', () => {
     expect(() => encodeRealtimeAvRequest({ ...talk, tcpPort: 70000 })).toThrow(Jt808CommandError);
     expect(() => decodeAvTransmissionControl(new Uint8Array(3))).toThrow(/4 bytes/);
     expect(() => decodeRealtimeAvRequest(new Uint8Array([5, 1]))).toThrow(Jt808CommandError);
+  });
+
+  it('round-trips any fields that fit, and decodes any bytes or says why not (fuzz, the cases as seeds)', () => {
+    const u8 = fc.integer({ min: 0, max: 255 });
+    const request = fc.oneof(
+      fc.constant(talk),
+      fc.record({ serverIPAddr: fc.string({ maxLength: 40 }).map((s) => s.replace(/[^\x20-\x7e]/g, 'x')), tcpPort: fc.integer({ min: 0, max: 0xffff }), udpPort: fc.integer({ min: 0, max: 0xffff }), channelNo: u8, dataType: u8, streamType: u8 }),
+    );
+    fc.assert(fc.property(request, (req) => {
+      expect(decodeRealtimeAvRequest(encodeRealtimeAvRequest(req))).toEqual(req);
+    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.record({ channelNo: u8, controlCmd: u8, closeAudioVideoData: u8, streamType: u8 }), (ctl) => {
+        expect(decodeAvTransmissionControl(encodeAvTransmissionControl(ctl))).toEqual(ctl);
+      }),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 60 }), (bytes) => {
+        for (const decode of [decodeRealtimeAvRequest, decodeAvTransmissionControl]) {
+          try {
+            decode(bytes);
+          } catch (e) {
+            expect(e).toBeInstanceOf(Jt808CommandError);
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });

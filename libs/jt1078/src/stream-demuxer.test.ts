@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { readCapture } from './capture-file.js';
 import { FrameAssembler, type AssembledFrame } from './frame-assembler.js';
 import { MAX_BODY_BYTES } from './packet.js';
-import { DETECT_LIMIT_BYTES, StreamDemuxer } from './stream-demuxer.js';
+import { DETECT_LIMIT_BYTES } from './revision-detector.js';
+import { StreamDemuxer } from './stream-demuxer.js';
 import type { StreamFault } from './stream-fault.js';
 import { G711_CAPTURE, H264_CAPTURE, sharedTestdataAvailable } from './testdata/generate-captures.js';
 

@@ -3,21 +3,15 @@
  * anywhere), into JT1078 packets. Bodies are views into the read that carried them (no copy);
  * a packet that spans reads is gathered into a buffer of its own. Garbage is skipped up to the
  * next `01cd` and counted; nothing is buffered beyond one packet (MAX_BODY_BYTES), or
- * DETECT_LIMIT_BYTES while the revision is still unknown. Faults are reported, never thrown.
+ * DETECT_LIMIT_BYTES while the revision is still unknown (RevisionDetector decides it; a header
+ * is read as packet-header.ts reads it for decodePacket). Faults are reported, never thrown.
  */
-import {
-  DataType,
-  Jt1078Packet,
-  MAX_BODY_BYTES,
-  PAYLOAD_TYPES,
-  headerLength,
-  type Revision,
-} from './packet.js';
+import { bcdNibbles, decimalSim } from './decimal-sim.js';
+import { findMagic } from './find-magic.js';
+import { DataType, MAX_BODY_BYTES, PAYLOAD_TYPES, headerLength, type Jt1078Packet, type Revision } from './packet.js';
+import { IMPOSSIBLE_HEADER, dataTypeOffset, declaredBodyLength, packetFromHeader } from './packet-header.js';
+import { RevisionDetector } from './revision-detector.js';
 import { FaultKind, emptyFaultCounts, type FaultCounts, type StreamFault } from './stream-fault.js';
-import { decimalSim } from './decimal-sim.js';
-
-/** The revision must show itself within this many bytes, or the connection is not JT1078. */
-export const DETECT_LIMIT_BYTES = 128 * 1024;
 
 /** 1 for each payload type table 12 lists: a table lookup on the hot path. */
 const KNOWN_PAYLOAD_TYPE = new Uint8Array(128);
@@ -51,10 +45,8 @@ export class StreamDemuxer {
 
   /** Stream offset of the next byte to arrive. */
   #total = 0;
-  /** Bytes gathered while the revision is unknown. */
-  #detect: Uint8Array | undefined;
-  #detectLength = 0;
-  #detectBase = 0;
+  /** Gathers the first bytes until the revision shows; undefined once it is known. */
+  #detector: RevisionDetector | undefined;
   /** A header that started in an earlier read. */
   readonly #header = new Uint8Array(MAX_HEADER_BYTES);
   #headerLength = 0;
@@ -81,6 +73,7 @@ export class StreamDemuxer {
     this.#onPacket = opts.onPacket;
     this.#onFault = opts.onFault;
     if (opts.revision) this.#setRevision(opts.revision);
+    else this.#detector = new RevisionDetector();
   }
 
   get revision(): Revision | undefined {
@@ -89,7 +82,7 @@ export class StreamDemuxer {
 
   /** Bytes held for an incomplete packet (or for detection): bounded, for memory accounting. */
   get bufferedBytes(): number {
-    return this.#detectLength + this.#headerLength + (this.#body ? this.#bodyFilled : 0);
+    return (this.#detector?.bufferedBytes ?? 0) + this.#headerLength + (this.#body ? this.#bodyFilled : 0);
   }
 
   push(input: Uint8Array): void {
@@ -98,7 +91,7 @@ export class StreamDemuxer {
     const base = this.#total;
     this.#total += chunk.length;
     this.stats.bytes += chunk.length;
-    if (this.#revision === undefined) {
+    if (this.#detector) {
       this.#detectPush(chunk, base, false);
     } else {
       this.#parse(chunk, base);
@@ -107,7 +100,7 @@ export class StreamDemuxer {
 
   /** The stream ended: reports a packet cut short and any garbage run still open. */
   end(): void {
-    if (this.#revision === undefined && this.#detectLength > 0) this.#detectPush(new Uint8Array(0), this.#total, true);
+    if (this.#detector && this.#detector.bufferedBytes > 0) this.#detectPush(EMPTY, this.#total, true);
     if (this.#body) {
       this.#fault(FaultKind.truncated, this.#packet!.offset, `stream ended ${this.#body.length - this.#bodyFilled} bytes before the end of a packet`);
       this.stats.skippedBytes += this.#bodyFilled + headerLength(this.#revision ?? '2016', this.#packet!.dataType);
@@ -122,7 +115,8 @@ export class StreamDemuxer {
 
   #setRevision(revision: Revision): void {
     this.#revision = revision;
-    this.#dataTypeOffset = revision === '2019' ? 19 : 15;
+    this.#detector = undefined;
+    this.#dataTypeOffset = dataTypeOffset(revision);
     for (let dt = 0; dt < 16; dt++) this.#headerLengths[dt] = headerLength(revision, dt);
   }
 
@@ -150,47 +144,19 @@ export class StreamDemuxer {
    * when the header is impossible (the caller then treats the magic as garbage).
    */
   #readHeader(b: Uint8Array, p: number, hl: number, offset: number): number {
-    const vpxcc = b[p + 4]!;
-    const dt = b[p + this.#dataTypeOffset]! >> 4;
-    const sp = b[p + this.#dataTypeOffset]! & 0x0f;
-    // RTP version 2 (RFC 3550 §5.1, which table 19 follows), a known data type and subpackage flag.
-    if (vpxcc >> 6 !== 2 || dt > DataType.passthrough || sp > 3) return -1;
-    const bodyLength = (b[p + hl - 2]! << 8) | b[p + hl - 1]!;
+    const bodyLength = declaredBodyLength(b, p, hl, this.#dataTypeOffset);
+    if (bodyLength === IMPOSSIBLE_HEADER) return -1;
     if (bodyLength > MAX_BODY_BYTES) {
       this.#fault(FaultKind.badLength, offset, `body length ${bodyLength} > ${MAX_BODY_BYTES}`);
       return -1;
     }
-    const m = b[p + 5]!;
-    const t = p + this.#dataTypeOffset + 1;
-    // u64 milliseconds: a double holds any value below 2^53 exactly (285,000 years); a device
-    // that sends more (garbage in the high bytes, or a clock in µs) keeps it exactly as a bigint.
-    const hi = dt === DataType.passthrough ? 0 : ((b[t]! << 24) | (b[t + 1]! << 16) | (b[t + 2]! << 8) | b[t + 3]!) >>> 0;
-    const lo = dt === DataType.passthrough ? 0 : ((b[t + 4]! << 24) | (b[t + 5]! << 16) | (b[t + 6]! << 8) | b[t + 7]!) >>> 0;
-    const timestamp = dt === DataType.passthrough ? undefined : hi * 0x1_0000_0000 + lo;
-    const exactTimestamp = hi >= 0x20_0000 ? (BigInt(hi) << 32n) | BigInt(lo) : undefined;
-    const video = dt <= DataType.B;
     this.#readSim(b, p + 8);
     // The packet is made here, its body attached once its bytes are known (a view, or a buffer
     // gathered over several reads): one object and one write per field per packet.
-    this.#packet = new Jt1078Packet(
-      this.#revision!,
-      vpxcc,
-      m >> 7 === 1,
-      m & 0x7f,
-      (b[p + 6]! << 8) | b[p + 7]!,
-      this.#sim,
-      b[p + this.#dataTypeOffset - 1]!,
-      dt,
-      sp,
-      timestamp,
-      video ? (b[t + 8]! << 8) | b[t + 9]! : undefined,
-      video ? (b[t + 10]! << 8) | b[t + 11]! : undefined,
-      EMPTY,
-      offset,
-      exactTimestamp,
-    );
-    if (KNOWN_PAYLOAD_TYPE[m & 0x7f] === 0 && dt !== DataType.passthrough) {
-      this.#fault(FaultKind.unknownPayloadType, offset, `payload type ${m & 0x7f} is not in JT/T 1078 table 12`);
+    const packet = packetFromHeader(b, p, this.#revision!, this.#sim, offset, EMPTY);
+    this.#packet = packet;
+    if (KNOWN_PAYLOAD_TYPE[packet.payloadType] === 0 && packet.dataType !== DataType.passthrough) {
+      this.#fault(FaultKind.unknownPayloadType, offset, `payload type ${packet.payloadType} is not in JT/T 1078 table 12`);
     }
     return bodyLength;
   }
@@ -206,12 +172,8 @@ export class StreamDemuxer {
       }
     }
     if (same) return;
-    let s = '';
-    for (let i = 0; i < n; i++) {
-      const v = b[p + i]!;
-      cache[i] = v;
-      s += HEX_DIGIT[v >> 4]! + HEX_DIGIT[v & 0x0f]!;
-    }
+    for (let i = 0; i < n; i++) cache[i] = b[p + i]!;
+    const s = bcdNibbles(b, p, n);
     const sim = decimalSim(s);
     this.#simValid = sim !== undefined;
     this.#sim = sim ?? s;
@@ -353,49 +315,18 @@ export class StreamDemuxer {
     return pos;
   }
 
-  /* ---- revision detection ---- */
-
+  /** Feeds the detector; once it names the revision, everything gathered is parsed. */
   #detectPush(chunk: Uint8Array, base: number, ended: boolean): void {
-    if (!this.#detect) {
-      this.#detect = new Uint8Array(Math.max(4096, chunk.length));
-      this.#detectBase = base;
-    }
-    if (this.#detectLength + chunk.length > this.#detect.length) {
-      const grown = new Uint8Array(Math.max(this.#detect.length * 2, this.#detectLength + chunk.length));
-      grown.set(this.#detect.subarray(0, this.#detectLength));
-      this.#detect = grown;
-    }
-    this.#detect.set(chunk, this.#detectLength);
-    this.#detectLength += chunk.length;
-
-    const buf = this.#detect.subarray(0, this.#detectLength);
-    let p = findMagic(buf, 0);
-    while (p >= 0 && p + 4 <= buf.length) {
-      let verdict = detectAt(buf, p, ended, true);
-      // A device may label a packet with a payload type its data type contradicts: when no
-      // reading fits both, the one reading that lands on the next packet (or the end) decides.
-      if (verdict === 'none') verdict = detectAt(buf, p, ended, false);
-      if (verdict === 'wait') break;
-      if (verdict !== 'none') {
-        this.#setRevision(verdict);
-        this.#detect = undefined;
-        this.#detectLength = 0;
-        this.#parse(buf, this.#detectBase);
-        return;
-      }
-      p = findMagic(buf, p + 1);
-    }
-    if (ended || this.#detectLength > DETECT_LIMIT_BYTES) {
-      this.#fault(FaultKind.revisionUnknown, this.#detectBase, `no JT1078 packet found in ${this.#detectLength} bytes`);
-      this.stats.skippedBytes += this.#detectLength;
-      this.#detect = undefined;
-      this.#detectLength = 0;
-      this.#detectBase = this.#total;
+    const detection = this.#detector!.push(chunk, base, ended);
+    if (detection.kind === 'found') {
+      this.#setRevision(detection.revision);
+      this.#parse(detection.bytes, detection.base);
+    } else if (detection.kind === 'unknown') {
+      this.#fault(FaultKind.revisionUnknown, detection.base, `no JT1078 packet found in ${detection.length} bytes`);
+      this.stats.skippedBytes += detection.length;
     }
   }
 }
-
-const HEX_DIGIT = '0123456789ABCDEF';
 
 /**
  * The buffer for a packet that spans reads (at most MAX_BODY_BYTES): from Node's small-buffer
@@ -405,73 +336,4 @@ const HEX_DIGIT = '0123456789ABCDEF';
 function spanningBody(size: number): Uint8Array {
   const b = Buffer.allocUnsafe(size);
   return new Uint8Array(b.buffer, b.byteOffset, size);
-}
-
-/** Index of the next `01cd` at or after `from` (or of a prefix of it that ends the buffer), else -1. */
-export function findMagic(buf: Uint8Array, from: number): number {
-  const len = buf.length;
-  let i = from;
-  for (;;) {
-    i = buf.indexOf(0x30, i);
-    if (i < 0) return -1;
-    if (i + 3 < len) {
-      if (buf[i + 1] === 0x31 && buf[i + 2] === 0x63 && buf[i + 3] === 0x64) return i;
-    } else if ((i + 1 >= len || buf[i + 1] === 0x31) && (i + 2 >= len || buf[i + 2] === 0x63)) {
-      return i;
-    }
-    i++;
-  }
-}
-
-const VIDEO_PAYLOAD_TYPES = new Set([98, 99, 100, 101]);
-const AUDIO_PAYLOAD_TYPES = new Set([2, 6, 7, 8, 19, 25, 26]);
-
-/**
- * A reading whose data type contradicts the payload type (an audio codec on a video packet) is
- * the wrong revision: the data-type byte it read was really a SIM byte. Unknown types are let be.
- */
-function payloadTypeFits(pt: number, dataType: number): boolean {
-  if (dataType <= DataType.B) return !AUDIO_PAYLOAD_TYPES.has(pt);
-  if (dataType === DataType.audio) return !VIDEO_PAYLOAD_TYPES.has(pt);
-  return true;
-}
-
-/**
- * Which revision's reading of the packet at `p` lands on the next magic (JT/T 1078 does not
- * signal it): '2016' | '2019', 'wait' for more bytes, or 'none' when neither can be a packet.
- * `fitting`: readings whose payload type contradicts their data type are ruled out; without
- * it, a revision is named only when exactly one reading lands.
- */
-function detectAt(buf: Uint8Array, p: number, ended: boolean, fitting: boolean): Revision | 'wait' | 'none' {
-  let waiting = false;
-  const landing: Revision[] = [];
-  for (const rev of ['2016', '2019'] as const) {
-    const dto = rev === '2019' ? 19 : 15;
-    if (p + dto >= buf.length) {
-      waiting = true;
-      continue;
-    }
-    const dt = buf[p + dto]! >> 4;
-    const sp = buf[p + dto]! & 0x0f;
-    if (buf[p + 4]! >> 6 !== 2 || dt > DataType.passthrough || sp > 3) continue;
-    if (fitting && !payloadTypeFits(buf[p + 5]! & 0x7f, dt)) continue;
-    const hl = headerLength(rev, dt);
-    if (p + hl > buf.length) {
-      waiting = true;
-      continue;
-    }
-    const bodyLength = (buf[p + hl - 2]! << 8) | buf[p + hl - 1]!;
-    if (bodyLength > MAX_BODY_BYTES) continue;
-    const next = p + hl + bodyLength;
-    if (next + 4 <= buf.length) {
-      if (buf[next] === 0x30 && buf[next + 1] === 0x31 && buf[next + 2] === 0x63 && buf[next + 3] === 0x64) landing.push(rev);
-    } else if (ended && next === buf.length) {
-      landing.push(rev);
-    } else if (!ended) {
-      waiting = true;
-    }
-    if (fitting && landing.length > 0) return landing[0]!;
-  }
-  if (!fitting && landing.length === 1 && !waiting) return landing[0]!;
-  return waiting && !ended ? 'wait' : 'none';
 }

@@ -5,9 +5,13 @@
  * packager, `jt1078 package` and the intercom's uplink share it, so a device decodes the same
  * everywhere.
  */
-import { decodeDvi4, stripHisiliconHeader, type AdpcmByteOrder } from '../adpcm/index.js';
-import { decodeAlaw, decodeUlaw } from '../g711/index.js';
-import { G726Decoder, G726StreamRate, type G726Packing, type G726Rate } from '../g726/index.js';
+import { decodeDvi4, type AdpcmByteOrder } from '../adpcm/dvi4-decoder.js';
+import { stripHisiliconHeader } from '../adpcm/hisilicon-header.js';
+import { decodeAlaw } from '../g711/alaw.js';
+import { decodeUlaw } from '../g711/mulaw.js';
+import { G726Decoder } from '../g726/g726-decoder.js';
+import { G726StreamRate } from '../g726/g726-stream-rate.js';
+import type { G726Packing, G726Rate } from '../g726/g726-tables.js';
 
 /** How a device's audio is to be read where the stream does not say (`jt1078.audio`). */
 export interface AudioDecodeOptions {

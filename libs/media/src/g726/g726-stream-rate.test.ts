@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { G726StreamRate, g726RateOf } from './g726-stream-rate.js';
 
@@ -36,5 +37,25 @@ describe('G.726 rate from the stream', () => {
     const stamps = Array.from({ length: 100 }, (_, i) => 100 * Math.floor(i / 5) + (i % 5));
     const rates = stamps.map((t) => r.observe(60, t));
     expect(rates.slice(10)).toEqual(rates.slice(10).map(() => 24000));
+  });
+
+  it('names one of the four rates for any sizes and stamps, settles, and finds a steady stream\'s rate (fuzz)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 2000 }), fc.integer({ min: -1e6, max: 1e9 })), { maxLength: 80 }), (frames) => {
+        const r = new G726StreamRate();
+        for (const [bytes, ts] of frames) expect([16000, 24000, 32000, 40000]).toContain(r.observe(bytes, ts));
+      }),
+      { numRuns: 150 },
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(2, 3, 4, 5), fc.constantFrom(20, 25, 40, 60), fc.integer({ min: 0, max: 1e9 }), (bits, ms, start) => {
+        const r = new G726StreamRate();
+        let rate = 0;
+        for (let i = 0; i < 2000 / ms; i++) rate = r.observe(bits * ms, start + i * ms);
+        expect(rate).toBe(bits * 8000);
+        expect(r.settled).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
   });
 });

@@ -7,7 +7,7 @@
  * sway it. Until a second timestamp is seen, a frame is taken to cover 40 ms, the common frame
  * length. The estimate is settled once the readings cover SETTLE_MS.
  */
-import type { G726Rate } from './index.js';
+import type { G726Rate } from './g726-tables.js';
 
 /** The estimate stops moving once the readings cover this much time. */
 export const SETTLE_MS = 1000;
