@@ -13,11 +13,11 @@
  *   back) go through a TrackTimeline for video; audio is timed by its samples, anchored to the
  *   device clock (AudioSampleClock), as the live path times it; the SegmentMarker runs here.
  */
+import { SegmentMarker } from '@jt1078/numbering';
 import { AUDIO_RESYNC_MS, AudioTranscoder, canTranscode, type AudioDecodeOptions } from '../audio/index.js';
 import type { MediaFrame } from '../codec/index.js';
 import { VIDEO_TIMESCALE, type AudioTrackInfo, type VideoTrackInfo } from '../fmp4/index.js';
 import { LlHlsSegmenter, type LlHlsSegmenterOptions, type SegmentStart, type SegmentTracks } from '../hls/ll-hls-segmenter.js';
-import { SegmentMarker } from '../hls/segment-marker.js';
 import { AudioSampleClock, TrackTimeline } from '../timeline/index.js';
 import { VideoParameterSetTracker } from '../video/index.js';
 
