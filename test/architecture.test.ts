@@ -2,7 +2,9 @@
  * Dependencies point one way (STYLE.md): runtime ← media ← jt1078 ← ingest; media ← bus ←
  * packager. The packager never imports the JT1078 codec; the media library knows nothing of
  * JT1078, NATS or Redis; libraries never import services; packages meet only through their
- * public entries, never by relative paths into each other. Benchmarks and the simulated peers
+ * public entries, never by relative paths into each other. Segment numbering (libs/numbering:
+ * the marker rule, the cursor, the header names) imports nothing of ours, so media, bus, store,
+ * ingest and packager can all take it from its one owner. Benchmarks and the simulated peers
  * live in their own workspace (bench/), which production code never reaches.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -31,12 +33,13 @@ function importsOf(file: string): string[] {
 
 /** package folder → module specifiers it must not import (prefix match). */
 const FORBIDDEN: Readonly<Record<string, readonly string[]>> = {
-  'libs/runtime': ['@jt1078/media', '@jt1078/jt1078', '@jt1078/bus', '@jt1078/store', '@jt1078/svc-', '@nats-io/', 'ioredis'],
+  'libs/numbering': ['@jt1078/', '@nats-io/', 'ioredis'],
+  'libs/runtime': ['@jt1078/numbering', '@jt1078/media', '@jt1078/jt1078', '@jt1078/bus', '@jt1078/store', '@jt1078/svc-', '@nats-io/', 'ioredis'],
   'libs/media': ['@jt1078/jt1078', '@jt1078/bus', '@jt1078/store', '@jt1078/svc-', '@nats-io/', 'ioredis'],
   'libs/jt1078': ['@jt1078/bus', '@jt1078/store', '@jt1078/svc-', '@nats-io/', 'ioredis'],
   'libs/bus': ['@jt1078/jt1078', '@jt1078/store', '@jt1078/svc-', 'ioredis'],
   'libs/store': ['@jt1078/jt1078', '@jt1078/bus', '@jt1078/svc-', '@nats-io/'],
-  'libs/webrtc': ['@jt1078/jt1078', '@jt1078/bus', '@jt1078/store', '@jt1078/media', '@jt1078/svc-', '@nats-io/', 'ioredis'],
+  'libs/webrtc': ['@jt1078/jt1078', '@jt1078/bus', '@jt1078/store', '@jt1078/media', '@jt1078/numbering', '@jt1078/svc-', '@nats-io/', 'ioredis'],
   'services/packager': ['@jt1078/jt1078'],
 };
 

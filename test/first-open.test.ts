@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsMediaBus } from '@jt1078/bus';
 import { readCapture } from '@jt1078/jt1078';
 import { framesOf } from '@jt1078/jt1078/testdata';
-import { SegmentMarker } from '@jt1078/media/hls';
+import { SegmentMarker } from '@jt1078/numbering';
 import { HttpRouter, serveRouter } from '@jt1078/runtime/http';
 import { silentLogger } from '@jt1078/runtime/logger';
 import { MemoryStreamRegistry } from '@jt1078/store';

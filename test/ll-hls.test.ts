@@ -7,7 +7,7 @@
 import HLS from 'hls-parser';
 import { describe, expect, it } from 'vitest';
 import { readCapture, type AssembledFrame } from '@jt1078/jt1078';
-import { SegmentMarker } from '@jt1078/media/hls';
+import { SegmentMarker } from '@jt1078/numbering';
 import { MediaFramePackager, type PackagerFrame } from '@jt1078/media/packaging';
 import { G711_CAPTURE, framesOf, sharedTestdataAvailable } from '../libs/jt1078/src/testdata/generate-captures.js';
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryMediaBus } from '@jt1078/bus';
 import { readCapture } from '@jt1078/jt1078';
 import { framesOf } from '@jt1078/jt1078/testdata';
-import { SegmentMarker } from '@jt1078/media/hls';
+import { SegmentMarker } from '@jt1078/numbering';
 import { HttpRouter, addOpsRoutes, serveRouter } from '@jt1078/runtime/http';
 import { HealthState } from '@jt1078/runtime/lifecycle';
 import { silentLogger } from '@jt1078/runtime/logger';

@@ -10,7 +10,7 @@
 import { NatsMediaBus, type FrameEnvelope } from '@jt1078/bus';
 import { framesOf } from '@jt1078/jt1078/testdata';
 import { readCapture } from '@jt1078/jt1078';
-import { SegmentMarker } from '@jt1078/media/hls';
+import { SegmentMarker } from '@jt1078/numbering';
 import { RedisStreamRegistry } from '@jt1078/store';
 import { SEND_STAMP_TAIL, deviceSims, hasSendStamp, monotonicNs, writeSendStamp } from '@jt1078/svc-simulator';
 

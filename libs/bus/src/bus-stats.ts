@@ -12,6 +12,8 @@ export const DropReason = {
   closed: 'closed',
   /** A received message that is not a valid envelope (missing or bad headers, bad JSON). */
   malformed: 'malformed',
+  /** A received frame whose codec header names no codec DESIGN.md lists (frame-envelope.ts UnknownCodec). */
+  unknownCodec: 'unknown-codec',
   /** A chunked frame whose first piece this subscriber never saw (it joined mid-frame). */
   partialChunks: 'partial-chunks',
   /** A chunked frame given up: pieces missing past the reassembly timeout. */

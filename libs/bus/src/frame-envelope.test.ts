@@ -1,7 +1,7 @@
 import { MsgHdrsImpl, headers as natsHeaders } from '@nats-io/transport-node';
 import { describe, expect, it } from 'vitest';
 import { decodeEvent, encodeEvent, type EventEnvelope } from './event-envelope.js';
-import { FrameHeader, MalformedEnvelope, frameFromMessage, frameHeaderBlock, frameHeaders, parseHeaderBlock, type FrameEnvelope } from './frame-envelope.js';
+import { FrameHeader, MalformedEnvelope, UnknownCodec, frameFromMessage, frameHeaderBlock, frameHeaders, parseHeaderBlock, type FrameEnvelope } from './frame-envelope.js';
 import { talkFromMessage, talkHeaders, type TalkAudio } from './talk-envelope.js';
 import { decodeViewerNotice, encodeViewerNotice, type ViewerNotice } from './viewer-notice.js';
 
@@ -29,7 +29,7 @@ describe('frame envelope', () => {
         'Jt1078-Segment: 1764582000123\r\n\r\n',
     );
     // nats.js' own MsgHdrs, filled the way the bus used to fill it, encodes to the same bytes.
-    const padded = { ...frame, codec: ' g711a ', streamPath: `${frame.streamPath} ` };
+    const padded = { ...frame, connectionId: ' pod-a/7', streamPath: `${frame.streamPath} ` };
     for (const f of [frame, opening, padded]) {
       for (const chunk of [undefined, { index: 2, count: 3 }]) {
         const h = natsHeaders() as MsgHdrsImpl;
@@ -37,7 +37,7 @@ describe('frame envelope', () => {
         expect(frameHeaderBlock(f, chunk)).toBe(new TextDecoder().decode(h.encode()));
       }
     }
-    expect(frameHeaders(padded).get(FrameHeader.codec)).toBe('g711a');
+    expect(frameHeaders(padded).get(FrameHeader.stream)).toBe(frame.streamPath);
     const piece = frameHeaders(frame, { index: 2, count: 3 });
     expect([piece.get(FrameHeader.chunk), piece.get(FrameHeader.msgId)]).toEqual(['2/3', 'pod-a/7-013800138000-2-42-2']);
     expect(MsgHdrsImpl.decode(new TextEncoder().encode(frameHeaderBlock(opening))).get(FrameHeader.segment)).toBe('1764582000123');
@@ -54,6 +54,25 @@ describe('frame envelope', () => {
     expect(() => frameFromMessage('x.events.playback.013800138000.2', h, frame.data)).toThrow(MalformedEnvelope);
     expect(() => frameFromMessage('x.media.playback.0138x.2', h, frame.data)).toThrow(MalformedEnvelope);
     expect(() => frameFromMessage('x.media.playback.0138.256', h, frame.data)).toThrow(MalformedEnvelope);
+  });
+
+  it('reads the codec as one of the names DESIGN.md lists, and refuses any other as UnknownCodec', () => {
+    const h = frameHeaders(frame);
+    for (const codec of ['h264', 'h265', 'avs', 'svac', 'g711a', 'g711u', 'g722', 'g726', 'adpcm', 'aac', 'mp3'] as const) {
+      expect(frameFromMessage(SUBJECT, new Map(h).set(FrameHeader.codec, codec), frame.data).codec).toBe(codec);
+    }
+    for (const codec of ['opus', 'H264', '', 'g711a ', 'pcm']) {
+      const err = (() => {
+        try {
+          frameFromMessage(SUBJECT, new Map(h).set(FrameHeader.codec, codec), frame.data);
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(err).toBeInstanceOf(UnknownCodec);
+      expect(err).toMatchObject({ kind: 'unknown-codec', codec, subject: SUBJECT });
+    }
   });
 
   it('refuses to write a fractional timestamp or a header value with a line break', () => {

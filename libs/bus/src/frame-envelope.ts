@@ -10,15 +10,19 @@
  *     [Jt1078-Segment: <msn>      on the key frame that opens HLS segment <msn>, see below]
  *     [Jt1078-Discontinuity: <n>  with it: the segment's discontinuity sequence number]
  *     [Jt1078-Chunk: <index>/<count>   only on frames cut into pieces, see frame-messages.ts]
+ *
+ * The segment headers, their names and the numbering they carry belong to libs/numbering.
  */
+import { isAudioCodec, isVideoCodec, type CodecName } from '@jt1078/media';
+import { SegmentHeader } from '@jt1078/numbering';
 import { STREAM_KINDS, checkChannel, checkSim, type StreamKind } from './subjects.js';
 
 export interface FrameEnvelope {
   readonly streamKind: StreamKind;
   readonly sim: string;
   readonly channel: number;
-  /** Codec name as DESIGN.md lists them (h264, g711a …). */
-  readonly codec: string;
+  /** Codec name as DESIGN.md lists them (h264, g711a …); a frame naming another is refused on reading (UnknownCodec). */
+  readonly codec: CodecName;
   readonly mediaKind: 'video' | 'audio';
   readonly keyFrame: boolean;
   /** Integer ms from the stream's start, monotonic per track. */
@@ -28,10 +32,11 @@ export interface FrameEnvelope {
   readonly connectionId: string;
   readonly streamPath: string;
   /**
-   * Set on the frame that opens an HLS segment: its media sequence number. The ingest, the one
-   * writer that sees a stream from its first frame, decides segment boundaries so that every
-   * packager replica (and one that starts late or restarts) cuts the same segments with the same
-   * numbers (DESIGN.md: boundaries derived from the stream's own data).
+   * Set on the frame that opens an HLS segment: its media sequence number (libs/numbering
+   * SegmentMark). The ingest, the one writer that sees a stream from its first frame, decides
+   * segment boundaries so that every packager replica (and one that starts late or restarts)
+   * cuts the same segments with the same numbers (DESIGN.md: boundaries derived from the
+   * stream's own data).
    */
   readonly segment?: number;
   /**
@@ -54,9 +59,9 @@ export const FrameHeader = {
   connection: 'Jt1078-Conn',
   stream: 'Jt1078-Stream',
   /** Media sequence number of the HLS segment this frame opens (only on such frames). */
-  segment: 'Jt1078-Segment',
+  segment: SegmentHeader.segment,
   /** Discontinuity sequence number of the segment this frame opens (only on such frames). */
-  discontinuity: 'Jt1078-Discontinuity',
+  discontinuity: SegmentHeader.discontinuity,
   /** `<index>/<count>` when a frame above max_payload is carried in pieces. */
   chunk: 'Jt1078-Chunk',
   msgId: 'Nats-Msg-Id',
@@ -72,6 +77,22 @@ export class MalformedEnvelope extends Error {
     readonly subject?: string,
   ) {
     super(message);
+  }
+}
+
+/**
+ * A frame whose codec header names no codec DESIGN.md lists: nothing downstream could decode it,
+ * so the subscriber drops it, counted as `unknown-codec` (bus-stats.ts), instead of passing a
+ * name no type admits.
+ */
+export class UnknownCodec extends Error {
+  override readonly name = 'UnknownCodec';
+  readonly kind = 'unknown-codec';
+  constructor(
+    readonly codec: string,
+    readonly subject?: string,
+  ) {
+    super(`unknown ${FrameHeader.codec} '${codec}'${subject === undefined ? '' : ` on ${subject}`}`);
   }
 }
 
@@ -138,7 +159,10 @@ export function parseHeaderBlock(block: string | Uint8Array): Map<string, string
   return headers;
 }
 
-/** Reads a frame back from its subject (`….media.<kind>.<sim>.<channel>`), headers and payload. */
+/**
+ * Reads a frame back from its subject (`….media.<kind>.<sim>.<channel>`), headers and payload.
+ * Throws MalformedEnvelope, or UnknownCodec for a codec name outside the union.
+ */
 export function frameFromMessage(subject: string, headers: HeaderMap, data: Uint8Array): FrameEnvelope {
   const tokens = subject.split('.');
   const [media, kind, sim, channel] = tokens.slice(-4);
@@ -156,6 +180,8 @@ export function frameFromMessage(subject: string, headers: HeaderMap, data: Uint
     if (!/^\d+$/.test(text) || !Number.isSafeInteger(v)) throw new MalformedEnvelope(`${name} '${text}' on ${subject} is not a non-negative integer`, subject);
     return v;
   };
+  const codec = get(FrameHeader.codec);
+  if (!isVideoCodec(codec) && !isAudioCodec(codec)) throw new UnknownCodec(codec, subject);
   const mediaKind = get(FrameHeader.media);
   if (mediaKind !== 'video' && mediaKind !== 'audio') throw new MalformedEnvelope(`bad ${FrameHeader.media} '${mediaKind}' on ${subject}`, subject);
   let channelNumber: number;
@@ -169,7 +195,7 @@ export function frameFromMessage(subject: string, headers: HeaderMap, data: Uint
     streamKind: kind as StreamKind,
     sim,
     channel: channelNumber,
-    codec: get(FrameHeader.codec),
+    codec,
     mediaKind,
     keyFrame: get(FrameHeader.key) === '1',
     timestamp: integer(FrameHeader.timestamp),

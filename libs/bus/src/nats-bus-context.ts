@@ -1,15 +1,19 @@
 /**
  * What the parts of the NATS bus share (nats-media-bus.ts composes them): the connection, the
- * counters, the subject names, the stop functions of live subscriptions (close() runs them), and
- * the two ways every part subscribes — a handler whose throw is counted, not propagated, and a
- * plain core subscription that resolves once the server has it.
+ * counters, the subject names, the stop functions of live subscriptions (close() runs them), the
+ * way a received message that cannot be read is dropped (counted, and told to `onUnreadable`),
+ * and the two ways every part subscribes — a handler whose throw is counted, not propagated, and
+ * a plain core subscription that resolves once the server has it.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import { DropReason, countDrop, newBusStats, type BusStats } from './bus-stats.js';
-import type { HeaderMap } from './frame-envelope.js';
+import { UnknownCodec, type HeaderMap } from './frame-envelope.js';
 import { BusClosed, type Unsubscribe } from './media-bus.js';
 import { headerMap } from './nats-frame-replay.js';
 import type { Subjects } from './subjects.js';
+
+/** Told of each received message dropped as unreadable, after it is counted. */
+export type UnreadableListener = (reason: typeof DropReason.malformed | typeof DropReason.unknownCodec, err: unknown) => void;
 
 export class NatsBusContext {
   readonly stats: BusStats = newBusStats();
@@ -19,7 +23,15 @@ export class NatsBusContext {
   constructor(
     readonly nc: NatsConnection,
     readonly subjects: Subjects,
+    private readonly onUnreadable?: UnreadableListener,
   ) {}
+
+  /** A received message that could not be read (`err` says why): counted under its reason, and told. */
+  dropUnreadable(err: unknown): void {
+    const reason = err instanceof UnknownCodec ? DropReason.unknownCodec : DropReason.malformed;
+    countDrop(this.stats, reason);
+    this.onUnreadable?.(reason, err);
+  }
 
   /** `handler`, with a throw counted as handler-error instead of reaching nats.js. */
   safe<T>(handler: (v: T) => void): (v: T) => void {
@@ -40,8 +52,8 @@ export class NatsBusContext {
         if (err) return;
         try {
           onMessage(msg.subject, headerMap(msg.headers), msg.data);
-        } catch {
-          countDrop(this.stats, DropReason.malformed);
+        } catch (err) {
+          this.dropUnreadable(err);
         }
       },
     });

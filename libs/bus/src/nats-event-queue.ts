@@ -12,7 +12,7 @@ import {
   AckPolicy, DeliverPolicy, DiscardPolicy, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType,
   type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg, type StreamConfig,
 } from '@nats-io/jetstream';
-import { DropReason, countDrop, type BusStats } from './bus-stats.js';
+import type { BusStats } from './bus-stats.js';
 import { decodeEvent, encodeEvent, type EventEnvelope } from './event-envelope.js';
 import { EventGaps, gapKey } from './event-gaps.js';
 import { BusClosed, type PendingBusEvent, type Unsubscribe } from './media-bus.js';
@@ -197,10 +197,10 @@ export class NatsEventQueue {
     let event: EventEnvelope;
     try {
       event = decodeEvent(m.data);
-    } catch {
+    } catch (err) {
       // Not an event we can deliver: terminate it so it does not come back forever.
       m.term();
-      countDrop(this.stats, DropReason.malformed);
+      this.ctx.dropUnreadable(err);
       return;
     }
     const deliveryCount = m.info.deliveryCount;

@@ -70,8 +70,8 @@ export class NatsFrameSubscriber {
   #frame(r: ChunkReassembler, subject: string, headers: HeaderMap, data: Uint8Array): FrameEnvelope | undefined {
     try {
       return r.accept(subject, headers, data);
-    } catch {
-      countDrop(this.stats, DropReason.malformed);
+    } catch (err) {
+      this.ctx.dropUnreadable(err);
       return undefined;
     }
   }

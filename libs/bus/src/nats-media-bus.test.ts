@@ -213,6 +213,28 @@ describe('NatsMediaBus on a real server', () => {
     expect(b.stats.framesDropped).toBe(3);
   });
 
+  it('drops a frame naming a codec outside the list, counted as unknown-codec and told to onUnreadable', async () => {
+    const told: Array<[DropReason, unknown]> = [];
+    const b = await bus({ onUnreadable: (reason, err) => void told.push([reason, err]) });
+    const nc = await raw();
+    const got: FrameEnvelope[] = [];
+    await b.subscribeFrames({ streamKind: 'live' }, (f) => got.push(f));
+    const subject = b.subjects.media('live', '013800138000', 1);
+    for (const [seq, codec] of [[1, 'opus'], [2, 'h264']] as const) {
+      const h = natsHeaders();
+      for (const [k, v] of [[FrameHeader.codec, codec], [FrameHeader.media, 'video'], [FrameHeader.key, '1'], [FrameHeader.timestamp, '0'],
+        [FrameHeader.sequence, String(seq)], [FrameHeader.connection, 'raw'], [FrameHeader.stream, 'live/jt1078-013800138000-1']]) h.set(k!, v!);
+      nc.publish(subject, new Uint8Array(10), { headers: h });
+    }
+    nc.publish(subject, new Uint8Array(3)); // no headers at all
+    await nc.flush();
+    await until(() => got.length === 1 && b.stats.framesDropped === 2, 3000, 'the good frame and two drops');
+    expect(got.map((f) => [f.sequence, f.codec])).toEqual([[2, 'h264']]);
+    expect(b.stats.dropped).toMatchObject({ [DropReason.unknownCodec]: 1, [DropReason.malformed]: 1 });
+    expect(told.map(([reason]) => reason).sort()).toEqual([DropReason.malformed, DropReason.unknownCodec]);
+    expect(told.find(([reason]) => reason === DropReason.unknownCodec)![1]).toMatchObject({ kind: 'unknown-codec', codec: 'opus', subject });
+  });
+
   it('terminates an event payload it cannot parse instead of redelivering it forever', async () => {
     const b = await bus({ eventAckWaitMs: 300 });
     const nc = await raw();

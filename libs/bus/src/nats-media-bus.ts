@@ -21,7 +21,7 @@ import type { FrameEnvelope } from './frame-envelope.js';
 import type {
   BusPressure, BusStatus, FrameFilter, MediaBus, PendingBusEvent, SubscribeFramesOptions, TalkFilter, Unsubscribe, ViewerFilter,
 } from './media-bus.js';
-import { NatsBusContext } from './nats-bus-context.js';
+import { NatsBusContext, type UnreadableListener } from './nats-bus-context.js';
 import { openNatsConnection } from './nats-connection.js';
 import { NatsEventQueue } from './nats-event-queue.js';
 import { NatsFramePublisher, OUTBOX_FLUSH_BYTES } from './nats-frame-publisher.js';
@@ -63,6 +63,11 @@ export interface NatsMediaBusOptions {
   /** Unsent bytes above which pressure() is hard and publishFrame drops, counted (default PRESSURE_HARD_BYTES). */
   readonly pressureHardBytes?: number;
   readonly onStatus?: (status: BusStatus, detail?: string) => void;
+  /**
+   * Told of each received message dropped because it could not be read (also counted in
+   * `stats.dropped`); one bad publisher can send thousands a second, so log through an ErrorDigest.
+   */
+  readonly onUnreadable?: UnreadableListener;
 }
 
 /** How long close() waits for published frames to be flushed before closing anyway. */
@@ -89,7 +94,7 @@ export class NatsMediaBus implements MediaBus {
     const { nc, connectedAgain } = await openNatsConnection({ url: opts.url, ...(opts.name ? { name: opts.name } : {}), pendingLimit: OUTBOX_FLUSH_BYTES });
     let bus: NatsMediaBus;
     try {
-      const ctx = new NatsBusContext(nc, new Subjects(opts.root ?? 'jt1078'));
+      const ctx = new NatsBusContext(nc, new Subjects(opts.root ?? 'jt1078'), opts.onUnreadable);
       const events = new NatsEventQueue(ctx, jetstream(nc), await jetstreamManager(nc), opts);
       await events.ensureStreams();
       bus = new NatsMediaBus(ctx, events, opts);

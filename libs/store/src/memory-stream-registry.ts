@@ -1,5 +1,6 @@
 /** The in-process StreamRegistry for `jt1078 start` (one process: no races to settle). */
-import { CURSOR_TTL_MS, type NameClaim, type SegmentCursor, type StreamEntry, type StreamOwner, type StreamRegistry } from './stream-registry.js';
+import type { SegmentCursor } from '@jt1078/numbering';
+import { CURSOR_TTL_MS, type NameClaim, type StreamEntry, type StreamOwner, type StreamRegistry } from './stream-registry.js';
 
 export class MemoryStreamRegistry implements StreamRegistry {
   readonly #entries = new Map<string, { entry: StreamEntry; deadline: number }>();

@@ -11,10 +11,11 @@
  * of many pods reaping at once exactly one gets each entry. Deadlines are the pods' clocks
  * (NTP-synced in a cluster), passed in, so tests can drive time.
  */
+import { segmentCursorFromText, segmentCursorText, type SegmentCursor } from '@jt1078/numbering';
 import type { Redis } from 'ioredis';
 import { RedisKeyspace, connectRedis } from './redis-connection.js';
 import { redisCall } from './store-unavailable.js';
-import { CURSOR_TTL_MS, type NameClaim, type SegmentCursor, type StreamEntry, type StreamOwner, type StreamRegistry } from './stream-registry.js';
+import { CURSOR_TTL_MS, type NameClaim, type StreamEntry, type StreamOwner, type StreamRegistry } from './stream-registry.js';
 
 /** Entries one REAP call removes; reapExpired loops, so this only bounds one script's run time. */
 const REAP_BATCH = 100;
@@ -147,7 +148,7 @@ export class RedisStreamRegistry implements StreamRegistry {
   }
 
   async saveCursor(name: string, cursor: SegmentCursor): Promise<void> {
-    await this.#redis.set(this.#keys.key('cursor', name), JSON.stringify(cursor), 'PX', CURSOR_TTL_MS);
+    await this.#redis.set(this.#keys.key('cursor', name), segmentCursorText(cursor), 'PX', CURSOR_TTL_MS);
   }
 
   async renew(name: string, owner: StreamOwner, ttlMs: number): Promise<boolean> {
@@ -155,12 +156,13 @@ export class RedisStreamRegistry implements StreamRegistry {
   }
 
   async release(name: string, connectionId: string, cursor?: SegmentCursor): Promise<void> {
-    await this.#redis.jtRegRelease(this.#keys.tag, name, connectionId, cursor ? JSON.stringify(cursor) : '', String(CURSOR_TTL_MS));
+    await this.#redis.jtRegRelease(this.#keys.tag, name, connectionId, cursor ? segmentCursorText(cursor) : '', String(CURSOR_TTL_MS));
   }
 
   async takeCursor(name: string): Promise<SegmentCursor | undefined> {
     const text = await this.#redis.getdel(this.#keys.key('cursor', name));
-    return text === null ? undefined : (JSON.parse(text) as SegmentCursor);
+    // Checked, not cast: a bad value throws MalformedSegmentCursor, and the claimer numbers afresh.
+    return text === null ? undefined : segmentCursorFromText(text);
   }
 
   async list(): Promise<StreamEntry[]> {

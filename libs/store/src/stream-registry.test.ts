@@ -1,8 +1,9 @@
 /** One contract for the registry: in-process and Redis (real server, unique key prefix), plus Redis connection faults. */
+import { MalformedSegmentCursor } from '@jt1078/numbering';
 import { afterAll, describe, expect, it } from 'vitest';
 import { redisUrl, startRedisServer, uniquePrefix, type LocalServer } from '../../../test/support/services.js';
 import { MemoryStreamRegistry } from './memory-stream-registry.js';
-import { connectRedis } from './redis-connection.js';
+import { RedisKeyspace, connectRedis } from './redis-connection.js';
 import { RedisStreamRegistry } from './redis-stream-registry.js';
 import type { StreamOwner, StreamRegistry } from './stream-registry.js';
 
@@ -163,6 +164,16 @@ describe('RedisStreamRegistry and its Redis connection', () => {
     }
     expect(await r.renew('live/jt1078-4-1', owner('c1'), 10_000)).toBe(true);
     expect(await r.redis.client('ID')).not.toBe(id);
+  });
+
+  it('refuses a stored cursor it did not write (checked, not cast), and removes it', async () => {
+    const prefix = uniquePrefix('cursor');
+    const r = new RedisStreamRegistry(await redisUrl(), prefix, now);
+    made.push(r);
+    const name = 'live/jt1078-7-1';
+    await r.redis.set(new RedisKeyspace(prefix).key('cursor', name), '{"nextMsn":"12","discontinuity":0}');
+    await expect(r.takeCursor(name)).rejects.toBeInstanceOf(MalformedSegmentCursor);
+    expect(await r.takeCursor(name)).toBeUndefined();
   });
 
   it('survives a Redis restart that lost its data and its scripts (NOSCRIPT): heartbeats re-register the streams', async () => {

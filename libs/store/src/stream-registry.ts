@@ -6,6 +6,7 @@
  * is emitted for it. RedisStreamRegistry serves a cluster, MemoryStreamRegistry one process;
  * stream-registry.test.ts holds both to one contract.
  */
+import type { SegmentCursor } from '@jt1078/numbering';
 
 export interface StreamEntry {
   readonly name: string;
@@ -24,21 +25,12 @@ export interface StreamEntry {
 export type StreamOwner = Omit<StreamEntry, 'name'>;
 
 /**
- * Where a stream name's HLS numbering stands when its connection ends cleanly, so the device's
- * next connection under the same name continues the same playlist: its first segment is
- * `nextMsn`, and its segments are in discontinuity sequence `discontinuity + 1` (its timestamps
- * start over). Kept for CURSOR_TTL_MS; taken (read and removed) by the next claim of the name,
- * so two connections can never continue from one cursor. A connection that ended without one
- * (its pod died) leaves none: the next starts a fresh numbering above every number used before.
+ * How long the store keeps a stream name's SegmentCursor (libs/numbering: where its HLS numbering
+ * stands). The next claim of the name takes it (read and removed), so two connections can never
+ * continue from one cursor; a name with none starts a fresh numbering above every number used
+ * before. A device that stays away longer than this starts a fresh playlist (players have given
+ * up by then).
  */
-export interface SegmentCursor {
-  readonly nextMsn: number;
-  readonly discontinuity: number;
-  /** The stream had video: the next connection's segments begin at key frames only (not at audio that comes first). */
-  readonly video?: boolean;
-}
-
-/** A device that stays away longer than this starts a fresh playlist (players have given up by then). */
 export const CURSOR_TTL_MS = 10 * 60_000;
 
 /** What claimName decided. */

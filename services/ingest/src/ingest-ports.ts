@@ -3,14 +3,8 @@
  * the NATS/JetStream and Redis adapters, and their in-process twins, satisfy these.
  */
 import type { FrameEnvelope } from '@jt1078/bus';
+import type { SegmentCursor } from '@jt1078/numbering';
 import type { BusPressure } from './key-frame-gate.js';
-
-/** Where a stream name's segment numbering stands (the store's SegmentCursor). */
-export interface SegmentCursor {
-  readonly nextMsn: number;
-  readonly discontinuity: number;
-  readonly video?: boolean;
-}
 
 export type StreamKind = 'live' | 'playback';
 
@@ -65,7 +59,7 @@ export interface StreamNameClaims {
   saveCursor(name: string, cursor: SegmentCursor): Promise<void>;
   /** Extends the deadline, re-registering an entry that is gone; false when another holds it. */
   renew(name: string, owner: StreamOwner, ttlMs: number): Promise<boolean>;
-  /** Frees the name, leaving `cursor` for its next connection (libs/store SegmentCursor). */
+  /** Frees the name, leaving `cursor` for its next connection. */
   release(name: string, connectionId: string, cursor?: SegmentCursor): Promise<void>;
   /** Where the name's previous connection left its HLS numbering, if it ended cleanly (taken once). */
   takeCursor(name: string): Promise<SegmentCursor | undefined>;

@@ -8,7 +8,7 @@ import type { AssembledFrame } from '@jt1078/jt1078';
 import { StreamStats } from './stream-stats.js';
 import { KeyFrameGate, type DropReason } from './key-frame-gate.js';
 import type { EventPublisher, FramePublisher, IngestFrame, StreamKind, StreamNameClaims } from './ingest-ports.js';
-import { SegmentMarker } from '@jt1078/media/hls';
+import { StreamNumbering } from '@jt1078/numbering';
 import { StreamClock } from './stream-clock.js';
 import { streamEventId } from './stream-event-id.js';
 import { orphanLeave } from './orphan-leave.js';
@@ -47,9 +47,8 @@ export class StreamSession {
   readonly #gate = new KeyFrameGate();
   /** Codecs, size, rates and drops for /api/v1/streams, stored with each registry heartbeat. */
   readonly #stats = new StreamStats();
-  #segments: SegmentMarker | undefined;
-  /** The discontinuity sequence of this connection's segments (one more than the name's previous connection). */
-  #discontinuity = 0;
+  /** Set once the name is claimed (its cursor decides where the numbers go on). */
+  #numbering: StreamNumbering | undefined;
   #pending: AssembledFrame[] | undefined = [];
   readonly #claimed: Promise<void>;
   #joinBody: Record<string, unknown> | undefined;
@@ -128,10 +127,7 @@ export class StreamSession {
     } catch (err) {
       d.onError(err, 'segment cursor could not be read; numbering afresh (players restart the playlist)');
     }
-    // A stream that had video continues at its next key frame: audio arriving first must not
-    // open a segment the packagers (cutting at pictures) would leave empty, a hole in the numbers.
-    this.#segments = new SegmentMarker(d.segmentTargetMs, cursor?.nextMsn ?? this.startedAt.getTime(), { audioMarks: cursor?.video !== true });
-    this.#discontinuity = cursor ? cursor.discontinuity + 1 : 0;
+    this.#numbering = new StreamNumbering(d.segmentTargetMs, this.startedAt.getTime(), cursor);
   }
 
   async #publishEvent(action: 'join' | 'leave', body: Record<string, unknown>): Promise<void> {
@@ -177,8 +173,8 @@ export class StreamSession {
       return;
     }
     const timestamp = this.#clock.stamp(mediaKind, frame.exactTimestamp ?? frame.timestamp, d.monotonicMs());
-    const segment = this.#segments!.mark({ mediaKind, keyFrame: frame.keyFrame, timestamp });
-    if (segment !== undefined) this.#saveCursor(segment);
+    const mark = this.#numbering!.mark({ mediaKind, keyFrame: frame.keyFrame, timestamp });
+    if (mark !== undefined) this.#saveCursor();
     const out: IngestFrame = {
       streamKind: d.kind,
       sim: d.sim,
@@ -190,7 +186,7 @@ export class StreamSession {
       sequence: this.#sequence++,
       connectionId: d.connectionId,
       streamPath: this.name!,
-      ...(segment === undefined ? {} : this.#discontinuity > 0 ? { segment, discontinuity: this.#discontinuity } : { segment }),
+      ...mark,
       data: frame.data,
     };
     const started = performance.now();
@@ -207,9 +203,9 @@ export class StreamSession {
   }
 
   /** At every segment mark, one write: a crash of this pod leaves the numbering for the device's next connection. */
-  #saveCursor(segment: number): void {
+  #saveCursor(): void {
     const d = this.deps;
-    d.claims.saveCursor(this.name!, { nextMsn: segment + 1, discontinuity: this.#discontinuity, video: this.#segments!.sawVideo }).catch((err: unknown) => {
+    d.claims.saveCursor(this.name!, this.#numbering!.cursor).catch((err: unknown) => {
       if (!this.#cursorFailing) d.onError(err, 'segment cursor not saved (a crash now would restart the playlist)');
       this.#cursorFailing = true;
     });
@@ -225,8 +221,7 @@ export class StreamSession {
     await this.#publishEvent('leave', { ...this.#joinBody, endTime: formatCallbackTime(d.now()), ...extra });
     try {
       // A clean end: the name's next connection continues the numbering from here.
-      const cursor = this.#segments ? { nextMsn: this.#segments.next, discontinuity: this.#discontinuity, video: this.#segments.sawVideo } : undefined;
-      await d.claims.release(this.name!, d.connectionId, cursor);
+      await d.claims.release(this.name!, d.connectionId, this.#numbering?.cursor);
     } catch (err) {
       d.onError(err, 'registry release failed (the entry expires by itself)');
     }

@@ -9,6 +9,7 @@
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryMediaBus, type TalkAudio } from '@jt1078/bus';
+import type { CodecName } from '@jt1078/media';
 import { decodeAlaw, encodeAlaw } from '@jt1078/media/g711';
 import { HttpRouter, serveRouter } from '@jt1078/runtime/http';
 import { silentLogger } from '@jt1078/runtime/logger';
@@ -74,7 +75,7 @@ function collectTalk(bus: MemoryMediaBus, sim = SIM, channel = 1): Promise<{ aud
   return bus.subscribeTalk({ sim, channel }, (a) => audio.push(a)).then((stop) => ({ audio, stop }));
 }
 
-function publishUplink(bus: MemoryMediaBus, i: number, codec = 'g711a', data = tone(i), sim = SIM): void {
+function publishUplink(bus: MemoryMediaBus, i: number, codec: CodecName = 'g711a', data = tone(i), sim = SIM): void {
   bus.publishFrame({ streamKind: 'talk', sim, channel: 1, codec, mediaKind: 'audio', keyFrame: false, timestamp: i * 20, sequence: i, connectionId: 'device-1', streamPath: `talk/${sim}-1`, data });
 }
 

@@ -7,7 +7,7 @@
  * TRACK_LOOKAHEAD_MS of stream time after it (a replayed window gets there at once).
  */
 import type { FrameEnvelope } from '@jt1078/bus';
-import type { CodecName, MediaFrame } from '@jt1078/media';
+import type { MediaFrame } from '@jt1078/media';
 import { FlvMuxer, type FlvHevcForm, type FlvTagOut } from '@jt1078/media/flv';
 import { GopCache } from './gop-cache.js';
 import type { ViewerEndReason, ViewerSink } from './viewer-sink.js';
@@ -123,7 +123,7 @@ export class FlvLiveStream {
     }
     const timestamp = f.timestamp + this.#offset;
     this.#lastTs = Math.max(this.#lastTs, timestamp);
-    const frame: MediaFrame = { kind: f.mediaKind, codec: f.codec as CodecName, data: f.data, timestamp, keyFrame: f.keyFrame };
+    const frame: MediaFrame = { kind: f.mediaKind, codec: f.codec, data: f.data, timestamp, keyFrame: f.keyFrame };
     if (this.#muxer) return this.#mux(frame);
     this.#pending.push(frame);
     if (this.#pending.length > MAX_PENDING_FRAMES) this.#pending.shift();

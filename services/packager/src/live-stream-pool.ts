@@ -4,9 +4,9 @@
  * last key frames at once) and released when nobody has asked for it for a while.
  */
 import type { FrameEnvelope, MediaBus, Unsubscribe } from '@jt1078/bus';
-import type { CodecName } from '@jt1078/media';
 import type { AudioDecodeOptions } from '@jt1078/media/audio';
 import { MediaFramePackager } from '@jt1078/media/packaging';
+import { continuesNumbering } from '@jt1078/numbering';
 import type { Logger } from '@jt1078/runtime/logger';
 import type { PackagerMetrics } from './packager-metrics.js';
 import type { StreamCoordinates } from './stream-path.js';
@@ -82,6 +82,8 @@ export class LiveStreamPool {
         return out;
       },
     });
+    // The pool is what the packager receives frames for: what the bus could not read is dropped on the way here.
+    opts.metrics?.bindBusDrops(() => opts.bus.stats.dropped);
     this.#sweep = setInterval(() => this.#releaseIdle(), SWEEP_MS);
     this.#sweep.unref();
     // Leaves end playlists (README "Streams end visibly"); a tap, so the webhook's queue keeps them.
@@ -147,7 +149,7 @@ export class LiveStreamPool {
         stream.lastFrameMs = Date.now();
         (f.mediaKind === 'video' ? videoFrames : audioFrames)?.inc();
         stream.packager.push({
-          kind: f.mediaKind, codec: f.codec as CodecName, data: f.data, timestamp: f.timestamp, keyFrame: f.keyFrame, sequence: f.sequence,
+          kind: f.mediaKind, codec: f.codec, data: f.data, timestamp: f.timestamp, keyFrame: f.keyFrame, sequence: f.sequence,
           ...(f.segment === undefined ? {} : { segment: f.segment }),
           ...(f.discontinuity === undefined ? {} : { discontinuity: f.discontinuity }),
         });
@@ -219,7 +221,7 @@ export class LiveStreamPool {
     }
     if (stream.pastConnections.has(f.connectionId) || f.segment === undefined) return false;
     const seg = stream.packager.segmenter;
-    const continues = seg.lastMsn !== undefined && f.segment === seg.lastMsn + 1 && (f.discontinuity ?? 0) > seg.discontinuity;
+    const continues = continuesNumbering({ lastMsn: seg.lastMsn, discontinuity: seg.discontinuity }, { segment: f.segment, discontinuity: f.discontinuity });
     stream.endedAt = undefined;
     if (continues) {
       stream.packager.newConnection();

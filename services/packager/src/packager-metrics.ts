@@ -33,6 +33,15 @@ export function createPackagerMetrics(registry: Registry) {
     refused: new Counter({ name: 'jt1078_packager_requests_refused_total', help: 'Requests refused, by reason (unknown stream, warming up, too far ahead, signature …)', labelNames: ['reason'], registers: [registry] }),
     frames: new Counter({ name: 'jt1078_packager_frames_total', help: 'Frames received from the bus for packaged streams, by media', labelNames: ['media'], registers: [registry] }),
     proxied: new Counter({ name: 'jt1078_packager_proxied_requests_total', help: 'Requests for streams another replica packages, forwarded to an owner, by route kind and outcome (forwarded, aborted mid-response, unreachable owner)', labelNames: ['route', 'outcome'], registers: [registry] }),
+    /** The bus's drops by reason (bus-stats.ts), e.g. frames naming an unknown codec: read at scrape time. */
+    bindBusDrops(dropped: () => Readonly<Record<string, number>>): void {
+      new Gauge({
+        name: 'jt1078_packager_bus_frames_dropped', help: 'Messages the bus dropped since start, by reason (a count, read from the bus)', labelNames: ['reason'], registers: [registry],
+        collect() {
+          for (const [reason, n] of Object.entries(dropped())) this.set({ reason }, n);
+        },
+      });
+    },
     /** Set by startPackager when replicas share streams. */
     bindMembers(members: () => number): void {
       new Gauge({ name: 'jt1078_packager_members', help: 'Live packager replicas this one sees (streams are shared among them)', registers: [registry], collect() { this.set(members()); } });

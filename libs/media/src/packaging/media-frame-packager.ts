@@ -17,7 +17,7 @@ import { AUDIO_RESYNC_MS, AudioTranscoder, canTranscode, type AudioDecodeOptions
 import type { MediaFrame } from '../codec/media-frame.js';
 import { VIDEO_TIMESCALE, type AudioTrackInfo, type VideoTrackInfo } from '../fmp4/track-info.js';
 import { LlHlsSegmenter, type LlHlsSegmenterOptions, type SegmentStart, type SegmentTracks } from '../hls/ll-hls-segmenter.js';
-import { SegmentMarker } from '../hls/segment-marker.js';
+import { SegmentMarker } from '@jt1078/numbering';
 import { AudioSampleClock, TrackTimeline } from '../timeline/index.js';
 import { VideoParameterSetTracker } from '../video/video-parameter-set-tracker.js';
 

@@ -1,7 +1,7 @@
 /**
  * Decides where a stream's HLS segments begin, and numbers them. In the cluster the ingest — the
  * one writer that sees a stream from its first frame — runs it and marks the frame that opens
- * each segment (the bus's `Jt1078-Segment` header), so every packager replica, and one that
+ * each segment (SegmentHeader.segment, segment-mark.ts), so every packager replica, and one that
  * joins late or restarts from the retained window, cuts the same segments with the same media
  * sequence numbers (boundaries from the stream's own data, never from when a packager joined or
  * its clock). `jt1078 package` runs the same rule over a capture.
@@ -12,9 +12,9 @@
  * the first key frame then opens one, and from there only key frames do.
  *
  * Numbers are `base + n`. A device's first connection under a name starts at its start time in
- * unix ms; a connection that continues a name (the registry's cursor, left by the clean end of
- * the one before) starts where that one stopped, so the playlist goes on. Either way a number is
- * never above the wall clock in ms at its segment's start (each segment lasts at least a
+ * unix ms; a connection that continues a name (the registry's cursor, segment-cursor.ts, left
+ * by the one before) starts where that one stopped, so the playlist goes on. Either way a number
+ * is never above the wall clock in ms at its segment's start (each segment lasts at least a
  * millisecond), so a fresh start is above everything used before and no segment URI is ever
  * reused for other bytes behind a CDN.
  */
