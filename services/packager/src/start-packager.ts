@@ -69,6 +69,7 @@ export function startPackager(deps: PackagerDeps): StartedPackager {
   const flvRoutes = addFlvRoutes(deps.router, { pool: flv, lookup });
   const whep = new WhepEgress({
     bus: deps.bus, log: deps.log, metrics: viewerMetrics, maxSessions: viewers.whep_max_sessions,
+    audioOptions: (sim) => audioOptionsFor(config.jt1078.audio, sim),
     peer: { udpPorts: viewers.whep_udp_ports, advertisedIp: viewers.whep_ip, extraHostAddresses: ['127.0.0.1'], connectTimeoutMs: 15_000, disconnectGraceMs: 10_000, gatherTimeoutMs: 3_000 },
   });
   addWhepRoutes(deps.router, { egress: whep, lookup });
