@@ -13,6 +13,7 @@ const GROUP_LOADERS: ReadonlyArray<() => Promise<readonly BenchGroup[]>> = [
   async () => (await import('./package.bench.js')).packageBenchGroups,
   async () => (await import('./packager.bench.js')).packagerBenchGroups,
   async () => (await import('./packager-sharing.bench.js')).packagerSharingBenchGroups,
+  async () => (await import('./viewers.bench.js')).viewersBenchGroups,
   async () => (await import('@jt1078/svc-webhook/bench')).webhookBenchGroups,
   async () => (await import('@jt1078/svc-ingest/bench')).ingestBenchGroups,
   async () => (await import('@jt1078/svc-intercom/bench')).intercomBenchGroups,
