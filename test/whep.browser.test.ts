@@ -2,7 +2,9 @@
  * WHEP in Chromium: a device (the benchmark's 1 Mbit/s H.264 + G.711A capture, every access unit
  * carrying its send stamp) streams to an in-process ingest; a page on another origin plays
  * `POST /whep/<stream>` with a plain RTCPeerConnection. Video frames are decoded, the G.711
- * audio arrives as PCMA with energy, DELETE ends the session, and H.265 is refused with 415.
+ * audio arrives as PCMA with energy when the offer puts PCMA first and as Opus with Chromium's
+ * own (Opus-first) offer, G.726 and IMA ADPCM streams play with Opus audio that has energy, an
+ * offer without audio is answered without it, DELETE ends the session, and H.265 is refused with 415.
  *
  * The latency from the device's send to the browser's presented frame is measured with the send
  * stamps (monotonic ns, written by the simulated device) against requestVideoFrameCallback's
@@ -29,16 +31,28 @@ import { launchChromium, saveScreenshot } from './support/chromium.js';
 import { freePortRange, until } from './support/services.js';
 
 const STREAM = `live/jt1078-${BENCH_SIM}-1`;
-const H265 = path.resolve(import.meta.dirname, '../testdata/media/h265-aac.bin');
+const MEDIA = path.resolve(import.meta.dirname, '../testdata/media');
+const H265 = path.join(MEDIA, 'h265-aac.bin');
+/** Narrowband captures (H.264 320×240 + their audio) replayed under their own SIMs. */
+const TRANSCODED = [
+  { codec: 'G.726 (32 kbit/s, AAL2 packing)', file: path.join(MEDIA, 'h264-g726-32-aal2.bin'), sim: '013900000726' },
+  { codec: 'IMA ADPCM (HiSilicon header)', file: path.join(MEDIA, 'h264-adpcm-hisilicon.bin'), sim: '013900000724' },
+] as const;
 
 /** The page: a WHEP client in a dozen lines, as any player would write it. */
 const PAGE = `<!doctype html><video id="v" muted autoplay playsinline></video><audio id="a" autoplay></audio><script>
 window.samples = [];
-window.whep = async (url) => {
+window.whep = async (url, opts = {}) => {
   const pc = new RTCPeerConnection();
   window.pc = pc;
   pc.addTransceiver('video', { direction: 'recvonly' });
-  pc.addTransceiver('audio', { direction: 'recvonly' });
+  if (opts.audio !== false) {
+    const audio = pc.addTransceiver('audio', { direction: 'recvonly' });
+    if (opts.preferAudio) {
+      const codecs = RTCRtpReceiver.getCapabilities('audio').codecs;
+      audio.setCodecPreferences([...codecs.filter((c) => c.mimeType === opts.preferAudio), ...codecs.filter((c) => c.mimeType !== opts.preferAudio)]);
+    }
+  }
   pc.ontrack = (e) => {
     const el = document.getElementById(e.track.kind === 'video' ? 'v' : 'a');
     el.srcObject = new MediaStream([e.track]);
@@ -52,8 +66,9 @@ window.whep = async (url) => {
   await new Promise((r) => { setTimeout(r, 2000); pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r(); });
   const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription.sdp });
   if (res.status !== 201) return { status: res.status, error: await res.text() };
-  await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
-  return { status: res.status, location: res.headers.get('Location') };
+  const answer = await res.text();
+  await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+  return { status: res.status, location: res.headers.get('Location'), audioLines: (answer.match(/^m=audio/gm) ?? []).length };
 };
 window.stats = async () => {
   const out = { framesDecoded: 0, audioEnergy: 0, audioPackets: 0, audioCodec: '' };
@@ -102,8 +117,9 @@ describe('WHEP: WebRTC playback from the packager', () => {
     const port = ingest.server.addresses().live.tcp;
     devices.push(new SimulatedDevice({ host: '127.0.0.1', port, replay: new CaptureReplay(loadCapturePackets(readFileSync(benchCapturePath())), { loop: true }) }));
     devices.push(new SimulatedDevice({ host: '127.0.0.1', port, replay: new CaptureReplay(loadCapturePackets(readFileSync(H265)), { loop: true, sim: '013900000265' }) }));
+    for (const t of TRANSCODED) devices.push(new SimulatedDevice({ host: '127.0.0.1', port, replay: new CaptureReplay(loadCapturePackets(readFileSync(t.file)), { loop: true, sim: t.sim }) }));
     for (const d of devices) void d.start();
-    await until(async () => (await registry.list()).length === 2, 20_000, 'both devices to be live');
+    await until(async () => (await registry.list()).length === devices.length, 20_000, 'every device to be live');
     pageServer = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end(PAGE));
     await new Promise<void>((r) => pageServer.listen(0, '127.0.0.1', r));
     browser = await launchChromium();
@@ -120,18 +136,23 @@ describe('WHEP: WebRTC playback from the packager', () => {
     await bus.close();
   });
 
+  type WhepAnswer = { status: number; location?: string; error?: string; audioLines?: number };
+  const whep = (page: Page, url: string, opts: { preferAudio?: string; audio?: boolean } = {}) =>
+    page.evaluate(([u, o]) => (window as unknown as { whep: (u: string, o: object) => Promise<WhepAnswer> }).whep(u, o), [url, opts] as const);
+  const pageStats = (page: Page) => page.evaluate(() => (window as unknown as { stats: () => Promise<{ framesDecoded: number; audioEnergy: number; audioPackets: number; audioCodec: string }> }).stats());
+
   const openPage = async (): Promise<Page> => {
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${(pageServer.address() as { port: number }).port}/`);
     return page;
   };
 
-  it('plays H.264 and G.711 (PCMA) from a live stream on another origin; DELETE ends the session', async () => {
+  it('plays H.264 and G.711 (PCMA, first in the offer) from a live stream on another origin; DELETE ends the session', async () => {
     const page = await openPage();
-    const answer = await page.evaluate((url) => (window as unknown as { whep: (u: string) => Promise<{ status: number; location?: string; error?: string }> }).whep(url), `${base}/whep/${STREAM}`);
+    const answer = await whep(page, `${base}/whep/${STREAM}`, { preferAudio: 'audio/PCMA' });
     expect(answer, JSON.stringify(answer)).toMatchObject({ status: 201 });
     expect(answer.location).toMatch(new RegExp(`^/whep/${STREAM}/[0-9a-f-]{36}$`));
-    const stats = () => page.evaluate(() => (window as unknown as { stats: () => Promise<{ framesDecoded: number; audioEnergy: number; audioPackets: number; audioCodec: string }> }).stats());
+    const stats = () => pageStats(page);
     await until(async () => (await stats()).framesDecoded > 250, 45_000, 'ten seconds of decoded video');
     const s = await stats();
     expect(s.audioCodec).toBe('audio/PCMA');
@@ -155,6 +176,42 @@ describe('WHEP: WebRTC playback from the packager', () => {
     const del = await fetch(`${base}${answer.location}`, { method: 'DELETE' });
     expect(del.status).toBe(200);
     expect((await fetch(`${base}${answer.location}`, { method: 'DELETE' })).status).toBe(404);
+    await page.close();
+  }, 120_000);
+
+  it('sends G.711 as Opus when the offer puts Opus first (Chromium\'s own order), with energy', async () => {
+    const page = await openPage();
+    const answer = await whep(page, `${base}/whep/${STREAM}`);
+    expect(answer, JSON.stringify(answer)).toMatchObject({ status: 201, audioLines: 1 });
+    await until(async () => (await pageStats(page)).audioPackets > 100 && (await pageStats(page)).framesDecoded > 50, 45_000, 'two seconds of Opus audio and video');
+    const s = await pageStats(page);
+    expect(s.audioCodec).toBe('audio/opus');
+    expect(s.audioEnergy).toBeGreaterThan(0);
+    await page.close();
+  }, 120_000);
+
+  for (const { codec, sim } of TRANSCODED) {
+    it(`plays a ${codec} stream with its audio as Opus, with energy`, async () => {
+      const page = await openPage();
+      const url = `${base}/whep/live/jt1078-${sim}-1`;
+      const answer = await whep(page, url);
+      expect(answer, JSON.stringify(answer)).toMatchObject({ status: 201, audioLines: 1 });
+      await until(async () => (await pageStats(page)).audioPackets > 100 && (await pageStats(page)).framesDecoded > 50, 45_000, 'two seconds of Opus audio and video');
+      const s = await pageStats(page);
+      expect(s.audioCodec).toBe('audio/opus');
+      expect(s.audioEnergy).toBeGreaterThan(0);
+      const size = await page.evaluate(() => [(document.getElementById('v') as HTMLVideoElement).videoWidth, (document.getElementById('v') as HTMLVideoElement).videoHeight]);
+      expect(size).toEqual([320, 240]);
+      await page.close();
+    }, 120_000);
+  }
+
+  it('answers an offer without audio with video alone', async () => {
+    const page = await openPage();
+    const answer = await whep(page, `${base}/whep/live/jt1078-${TRANSCODED[0].sim}-1`, { audio: false });
+    expect(answer, JSON.stringify(answer)).toMatchObject({ status: 201, audioLines: 0 });
+    await until(async () => (await pageStats(page)).framesDecoded > 25, 45_000, 'a second of decoded video');
+    expect((await pageStats(page)).audioPackets).toBe(0);
     await page.close();
   }, 120_000);
 

@@ -11,6 +11,7 @@ export const BENCH_GROUP_LOADERS: ReadonlyArray<() => Promise<readonly BenchGrou
   async () => (await import('./package/package.bench.js')).packageBenchGroups,
   async () => (await import('./packager/packager.bench.js')).packagerBenchGroups,
   async () => (await import('./packager/packager-sharing.bench.js')).packagerSharingBenchGroups,
+  async () => (await import('./packager/viewers.bench.js')).viewersBenchGroups,
   async () => (await import('./webhook/webhook.bench.js')).webhookBenchGroups,
   async () => (await import('./ingest/ingest.bench.js')).ingestBenchGroups,
   async () => (await import('./intercom/intercom.bench.js')).intercomBenchGroups,

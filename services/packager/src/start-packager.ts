@@ -54,14 +54,12 @@ export function startPackager(deps: PackagerDeps): StartedPackager {
   const proxy = members ? new StreamProxy(members.self.name) : undefined;
   if (members) metrics.bindMembers(() => members.members().length);
   const k = config.cluster.packager.replicas_per_stream;
-  addHlsRoutes(deps.router, {
-    pool, registry: deps.registry, metrics, prefixes, ...signing,
-    ...(members && proxy
-      ? { sharing: { self: members.self.name, proxy, owners: (streamPath: string) => rendezvousOwners(streamPath, members.members(), k), unreachable: (name: string) => members.unreachable(name) } }
-      : {}),
-  });
-  // FLV and WHEP need no owner: any replica muxes or packetizes a stream from the bus (the
-  // ingest replays the window), so a player may reach any of them.
+  const sharing = members && proxy
+    ? { self: members.self.name, proxy, owners: (streamPath: string) => rendezvousOwners(streamPath, members.members(), k), unreachable: (name: string) => members.unreachable(name) }
+    : undefined;
+  addHlsRoutes(deps.router, { pool, registry: deps.registry, metrics, prefixes, ...signing, ...(sharing ? { sharing } : {}) });
+  // FLV needs no owner: any replica muxes a stream from the bus (the ingest replays the window),
+  // so a player may reach any of them. WHEP follows HLS's owners (whep-routes.ts).
   const viewers = config.cluster.viewers;
   const viewerMetrics = createViewerMetrics(deps.metricsRegistry);
   const flv = new FlvStreamPool({ bus: deps.bus, log: deps.log, metrics: viewerMetrics, maxQueueBytes: viewers.max_queue_kb * 1024, hevcForm: viewers.flv_hevc });
@@ -69,9 +67,10 @@ export function startPackager(deps: PackagerDeps): StartedPackager {
   const flvRoutes = addFlvRoutes(deps.router, { pool: flv, lookup });
   const whep = new WhepEgress({
     bus: deps.bus, log: deps.log, metrics: viewerMetrics, maxSessions: viewers.whep_max_sessions,
+    audioOptions: (sim) => audioOptionsFor(config.jt1078.audio, sim),
     peer: { udpPorts: viewers.whep_udp_ports, advertisedIp: viewers.whep_ip, extraHostAddresses: ['127.0.0.1'], connectTimeoutMs: 15_000, disconnectGraceMs: 10_000, gatherTimeoutMs: 3_000 },
   });
-  addWhepRoutes(deps.router, { egress: whep, lookup });
+  addWhepRoutes(deps.router, { egress: whep, lookup, ...(sharing ? { sharing } : {}), onProxied: (outcome) => metrics.proxied.inc({ route: 'whep', outcome }) });
   return {
     pool,
     flv,

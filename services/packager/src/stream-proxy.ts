@@ -24,6 +24,17 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'pr
 /** How a forward ended. */
 export type ProxyOutcome = 'forwarded' | 'unreachable' | 'aborted';
 
+/**
+ * A request other than a bodiless GET (WHEP's POST of an offer, its DELETE): the body is read
+ * by the caller first, so it can be sent again to the next owner when one is unreachable.
+ */
+export interface ForwardedExchange {
+  readonly method: 'POST' | 'DELETE';
+  readonly body?: Buffer;
+  /** Request headers passed on besides the usual ones (Content-Type, Authorization). */
+  readonly headers?: readonly string[];
+}
+
 export class StreamProxy {
   readonly #agent = new Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_OWNER, maxFreeSockets: 32, scheduling: 'lifo' });
 
@@ -33,10 +44,11 @@ export class StreamProxy {
    * Forwards `req` to `owner`. 'unreachable' when no connection could be made and nothing was
    * sent to the client (the caller tries the next owner or serves the request itself).
    */
-  forward(req: IncomingMessage, res: ServerResponse, owner: PackagerMember): Promise<ProxyOutcome> {
+  forward(req: IncomingMessage, res: ServerResponse, owner: PackagerMember, exchange?: ForwardedExchange): Promise<ProxyOutcome> {
     return new Promise((resolve) => {
       const headers: Record<string, string> = { [PROXIED_HEADER]: this.selfName };
-      for (const h of FORWARDED_REQUEST_HEADERS) {
+      if (exchange?.body) headers['content-length'] = String(exchange.body.length);
+      for (const h of [...FORWARDED_REQUEST_HEADERS, ...(exchange?.headers ?? [])]) {
         const v = req.headers[h];
         if (typeof v === 'string') headers[h] = v;
       }
@@ -47,7 +59,7 @@ export class StreamProxy {
         clearTimeout(connectTimer);
         resolve(o);
       };
-      const upstream = request(new URL(req.url ?? '/', owner.url), { method: 'GET', headers, agent: this.#agent });
+      const upstream = request(new URL(req.url ?? '/', owner.url), { method: exchange?.method ?? 'GET', headers, agent: this.#agent });
       const connectTimer = setTimeout(() => upstream.destroy(new Error('connect timeout')), CONNECT_TIMEOUT_MS);
       upstream.once('socket', (socket) => {
         // A reused keep-alive socket is connected already.
@@ -81,7 +93,7 @@ export class StreamProxy {
         if (!res.writableFinished) upstream.destroy();
         settle('aborted');
       });
-      upstream.end();
+      upstream.end(exchange?.body);
     });
   }
 

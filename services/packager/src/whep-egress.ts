@@ -5,13 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MediaBus, Unsubscribe } from '@jt1078/bus';
+import type { AudioDecodeOptions } from '@jt1078/media/audio';
 import { HttpError } from '@jt1078/runtime/http';
 import type { Logger } from '@jt1078/runtime/logger';
 import { SerialWork } from '@jt1078/webrtc';
 import type { StreamCoordinates } from './stream-path.js';
 import type { ViewerMetrics } from './viewer-metrics.js';
 import { WhepSdpRejected, WhepSession, type WhepPeerSettings } from './whep-session.js';
-import { WhepStream } from './whep-stream.js';
+import { WhepStream, type WhepSkipReason } from './whep-stream.js';
 
 export interface WhepEgressOptions {
   readonly bus: MediaBus;
@@ -20,6 +21,8 @@ export interface WhepEgressOptions {
   readonly maxSessions: number;
   readonly metrics?: ViewerMetrics;
   readonly releaseAfterMs?: number;
+  /** How a device's audio is read where its stream does not say (`jt1078.audio`, per SIM). */
+  readonly audioOptions?: (sim: string) => AudioDecodeOptions;
 }
 
 interface StreamEntry {
@@ -90,7 +93,18 @@ export class WhepEgress {
   #entry(c: StreamCoordinates): StreamEntry {
     const found = this.#streams.get(c.streamPath);
     if (found) return found;
-    const stream = new WhepStream(c.streamPath);
+    const skipped = this.opts.metrics?.skipped;
+    const logged = new Set<WhepSkipReason>();
+    const audio = this.opts.audioOptions?.(c.sim);
+    const stream = new WhepStream(c.streamPath, {
+      ...(audio ? { audio } : {}),
+      onSkipped: (reason) => {
+        skipped?.inc({ protocol: 'whep', reason });
+        if (logged.has(reason)) return;
+        logged.add(reason);
+        this.opts.log.warn({ streamPath: c.streamPath, reason, video: stream.videoCodec, audio: stream.audioCodec }, 'WHEP viewers of this stream miss some of its frames (counted in jt1078_packager_viewer_frames_skipped_total)');
+      },
+    });
     const entry: StreamEntry = { stream, sessions: new Map(), ready: this.opts.bus.subscribeFrames({ streamKind: c.kind, sim: c.sim, channel: c.channel }, (f) => stream.push(f), { fromWindow: true }) };
     entry.ready.catch(() => this.#streams.delete(c.streamPath));
     this.#streams.set(c.streamPath, entry);

@@ -1,7 +1,8 @@
 /**
  * One WHEP viewer (draft-ietf-wish-whep): a werift peer connection that only sends — H.264 on
- * the video transceiver, G.711 as PCMA/PCMU on the audio one when the stream has it — stamping
- * its own RTP sequence numbers onto the stream's shared payloads.
+ * the video transceiver, and on the audio one (when the offer has an audio m-line) the first of
+ * Opus, PCMA and PCMU in the offer's order (RFC 3264 §6.1: the answerer should follow the
+ * offerer's preference) — stamping its own RTP sequence numbers onto the stream's shared payloads.
  *
  * On connecting, the viewer gets the stream's last GOP at once, its frames one RTP tick apart
  * ending at the newest one's real timestamp: the browser decodes and shows the newest picture
@@ -16,7 +17,8 @@ import type { Logger } from '@jt1078/runtime/logger';
 import { advertiseAddress, gatheringDone, guardWeriftSockets, type SerialWork, type WeriftPeerSettings } from '@jt1078/webrtc';
 import { RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, RtpPacket, useSdesMid, type RTCRtpTransceiver } from 'werift';
 import type { ViewerEndReason } from './viewer-sink.js';
-import type { AudioUnit, VideoUnit, WhepAudioCodec, WhepStream, WhepStreamViewer } from './whep-stream.js';
+import type { RtpAudioFormat } from '@jt1078/media/rtp';
+import type { AudioUnit, VideoUnit, WhepStream, WhepStreamViewer } from './whep-stream.js';
 
 /** A WHEP viewer's peer: only what every werift peer of the project has (libs/webrtc). */
 export type WhepPeerSettings = WeriftPeerSettings;
@@ -35,8 +37,20 @@ export class WhepSdpRejected extends Error {
   readonly kind = 'whep-sdp-rejected';
 }
 
-/** Static payload types (RFC 3551 table 4) must be given up front (werift's PeerConfig note). */
-const G711_PAYLOAD_TYPES: Readonly<Record<WhepAudioCodec, { readonly name: string; readonly pt: number }>> = { g711a: { name: 'PCMA', pt: 8 }, g711u: { name: 'PCMU', pt: 0 } };
+/**
+ * The audio a viewer can get, whatever the stream's codec (the stream converts): Opus as RFC 7587
+ * §7 writes it (opus/48000/2, mono packets are fine), G.711 with its static payload types
+ * (RFC 3551 table 4; werift needs static ones given up front).
+ */
+function audioCodecs(): RTCRtpCodecParameters[] {
+  return [
+    new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, parameters: 'minptime=10;useinbandfec=1' }),
+    new RTCRtpCodecParameters({ mimeType: 'audio/PCMA', clockRate: 8000, channels: 1, payloadType: 8 }),
+    new RTCRtpCodecParameters({ mimeType: 'audio/PCMU', clockRate: 8000, channels: 1, payloadType: 0 }),
+  ];
+}
+
+const AUDIO_FORMATS: Readonly<Record<string, RtpAudioFormat>> = { 'audio/opus': 'opus', 'audio/pcma': 'pcma', 'audio/pcmu': 'pcmu' };
 
 function videoCodec(): RTCRtpCodecParameters {
   // Constrained baseline is what every WebRTC H.264 receiver accepts in the answer; the decoder
@@ -51,7 +65,8 @@ function videoCodec(): RTCRtpCodecParameters {
 export class WhepSession implements WhepStreamViewer {
   readonly #pc: RTCPeerConnection;
   readonly #video: RTCRtpTransceiver;
-  readonly #audio: RTCRtpTransceiver | undefined;
+  #audio: RTCRtpTransceiver | undefined;
+  #audioFormat: RtpAudioFormat | undefined;
   #videoSeq = Math.floor(Math.random() * 0x10000);
   #audioSeq = Math.floor(Math.random() * 0x10000);
   #connected = false;
@@ -65,7 +80,6 @@ export class WhepSession implements WhepStreamViewer {
     private readonly deps: WhepSessionDeps,
   ) {
     this.#log = deps.log.child({ whep: id, streamPath: deps.stream.streamPath });
-    const audio = deps.stream.audioCodec;
     const { peer } = deps;
     this.#pc = new RTCPeerConnection({
       iceServers: [],
@@ -73,12 +87,11 @@ export class WhepSession implements WhepStreamViewer {
       icePortRange: [peer.udpPorts[0], peer.udpPorts[1]],
       codecs: {
         video: [videoCodec()],
-        audio: audio ? [new RTCRtpCodecParameters({ mimeType: `audio/${G711_PAYLOAD_TYPES[audio].name}`, clockRate: 8000, channels: 1, payloadType: G711_PAYLOAD_TYPES[audio].pt })] : [],
+        audio: audioCodecs(),
       },
       headerExtensions: { video: [useSdesMid()], audio: [useSdesMid()] },
     });
     this.#video = this.#pc.addTransceiver('video', { direction: 'sendonly' });
-    this.#audio = audio ? this.#pc.addTransceiver('audio', { direction: 'sendonly' }) : undefined;
     this.#pc.iceConnectionStateChange.subscribe((state) => {
       if (state === 'failed') this.end('ice-failed');
       else if (state === 'disconnected') this.#graceTimer ??= setTimeout(() => this.end('ice-failed'), peer.disconnectGraceMs).unref();
@@ -99,14 +112,24 @@ export class WhepSession implements WhepStreamViewer {
     });
   }
 
+  /** What the viewer's audio transceiver negotiated (undefined before the answer, or with no audio offered). */
+  get audioFormat(): RtpAudioFormat | undefined {
+    return this.#audioFormat;
+  }
+
   /** The SDP answer to `offer`; throws WhepSdpRejected for an offer werift cannot answer. */
   async answer(offer: string): Promise<string> {
     const { peer } = this.deps;
+    // An audio transceiver only for an offer with audio: one the offer lacks would be left unanswered.
+    if (/^m=audio /m.test(offer)) this.#audio = this.#pc.addTransceiver('audio', { direction: 'sendonly' });
     try {
       await this.#pc.setRemoteDescription({ type: 'offer', sdp: offer });
     } catch (err) {
-      throw new WhepSdpRejected(`the offer cannot be answered: ${(err as Error).message}`);
+      const reason = (err as Error).message === 'negotiate codecs failed.' ? 'it offers neither H.264 nor any of Opus, PCMA, PCMU for a media line' : (err as Error).message;
+      throw new WhepSdpRejected(`the offer cannot be answered: ${reason}`);
     }
+    // werift sends with the first codec the offer lists among ours.
+    this.#audioFormat = this.#audio ? AUDIO_FORMATS[this.#audio.codecs[0]?.mimeType.toLowerCase() ?? ''] : undefined;
     await this.deps.gathering.run(async () => {
       await this.#pc.setLocalDescription(await this.#pc.createAnswer());
       await gatheringDone(this.#pc, peer.gatherTimeoutMs);
