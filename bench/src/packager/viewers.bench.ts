@@ -47,32 +47,29 @@ async function measure(pid: number, seconds: number, delivered: () => Promise<nu
   return { cpu: cpu / elapsed, seconds: elapsed, frames: (await delivered()) - f0 };
 }
 
-class WhepViewers {
+/**
+ * WHEP viewers spread over a few child processes: one werift process cannot keep 200 peers'
+ * SRTP and ICE consent going on a loaded machine (their ICE timed out), several can.
+ */
+const WHEP_VIEWER_PROCESSES = 4;
+
+class WhepViewerProcess {
   private constructor(readonly child: ChildProcess) {}
 
-  static async start(url: string): Promise<WhepViewers> {
+  static async start(url: string): Promise<WhepViewerProcess> {
     const child = fork(WHEP_VIEWERS, [JSON.stringify({ url })], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     await new Promise<void>((resolve, reject) => {
       child.once('message', () => resolve());
       child.once('exit', (code) => reject(new Error(`the WHEP viewers process exited with ${code} before it was ready`)));
     });
-    return new WhepViewers(child);
+    return new WhepViewerProcess(child);
   }
 
-  #ask<T>(message: unknown): Promise<T> {
+  ask<T>(message: unknown): Promise<T> {
     return new Promise((resolve) => {
       this.child.once('message', (m) => resolve(m as T));
       this.child.send(message as string);
     });
-  }
-
-  open(n: number): Promise<WhepViewersOpened> {
-    return this.#ask({ viewers: n });
-  }
-
-  async frames(): Promise<number> {
-    const c = await this.#ask<WhepViewersCount>('count');
-    return c.videoFrames + c.audioPackets;
   }
 
   stop(): Promise<void> {
@@ -80,6 +77,31 @@ class WhepViewers {
       this.child.once('exit', () => resolve());
       this.child.send('stop');
     });
+  }
+}
+
+class WhepViewers {
+  private constructor(readonly processes: readonly WhepViewerProcess[]) {}
+
+  static async start(url: string): Promise<WhepViewers> {
+    return new WhepViewers(await Promise.all(Array.from({ length: WHEP_VIEWER_PROCESSES }, () => WhepViewerProcess.start(url))));
+  }
+
+  /** n viewers in all, as even as the processes allow (1 viewer: one process holds it). */
+  async open(n: number): Promise<WhepViewersOpened> {
+    const k = this.processes.length;
+    const each = await Promise.all(this.processes.map((p, i) => p.ask<WhepViewersOpened>({ viewers: Math.floor(n / k) + (i < n % k ? 1 : 0) })));
+    const lastError = each.find((o) => o.lastError)?.lastError;
+    return { connected: each.reduce((s, o) => s + o.connected, 0), failed: each.reduce((s, o) => s + o.failed, 0), ...(lastError ? { lastError } : {}) };
+  }
+
+  async frames(): Promise<number> {
+    const counts = await Promise.all(this.processes.map((p) => p.ask<WhepViewersCount>('count')));
+    return counts.reduce((s, c) => s + c.videoFrames + c.audioPackets, 0);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.processes.map((p) => p.stop()));
   }
 }
 
@@ -156,7 +178,7 @@ async function run(ctx: BenchContext): Promise<BenchResult[]> {
     const cut = flvMetrics.byLabel('jt1078_packager_viewers_ended_total', 'reason');
     return [
       ...results('flv', base, flvWindows, `HTTP-FLV readers in the bench process; ${baseNote}; viewers cut slow: ${cut['slow'] ?? 0}`),
-      ...results('whep', base, whepWindows, `werift peers in a child process, Opus offered first (G.711A encoded once to Opus); ${opened.failed} failed to connect; ${baseNote}`),
+      ...results('whep', base, whepWindows, `werift peers in ${WHEP_VIEWER_PROCESSES} child processes, Opus offered first (G.711A encoded once to Opus); ${opened.failed} failed to connect; ${baseNote}`),
       { name: 'viewers.whep.sessions', value: whepMetrics.sum('jt1078_packager_viewers', { protocol: 'whep' }), unit: 'viewers', note: 'WHEP sessions the packager held at the top of the ramp' },
     ];
   } finally {

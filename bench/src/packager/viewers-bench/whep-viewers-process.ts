@@ -1,6 +1,6 @@
 /**
  * The WHEP viewers of the viewers benchmark, in a process of their own (viewers.bench.ts forks
- * it), so their SRTP and RTP work is not counted against the packager nor slows the bench's
+ * it, several times), so their SRTP and RTP work is not counted against the packager nor slows the bench's
  * FLV readers: werift peers that offer what Chromium offers first (H.264 packetization-mode 1,
  * Opus before PCMA), POST to `/whep/<stream>`, apply the answer, and count what arrives — video
  * frames (RTP packets with the marker bit) and audio packets.
