@@ -27,7 +27,7 @@ import type { NatsBusContext } from './nats-bus-context.js';
 import { unsentBytesProbe } from './nats-connection.js';
 import { FrameReplayResponder } from './nats-frame-replay.js';
 import type { Subjects } from './subjects.js';
-import { encodeWireBatch, rawCommandSender, wireMessagesOf, type WireFrame } from './nats-wire-batch.js';
+import { encodeWireBatch, rawCommandSender, wireMessagesOf, type RawCommandSender, type WireFrame } from './nats-wire-batch.js';
 
 /**
  * Unsent bytes (nats.js' outbound buffer + the socket's) that make pressure soft. The kernel's
@@ -121,7 +121,7 @@ export class NatsFramePublisher {
   readonly #hardBytes: number;
   readonly #reconnectBufferBytes: number;
   /** The turn's frames go to nats.js as one command when it has a raw sender (nats-wire-batch.ts). */
-  readonly #raw: ((bytes: Uint8Array) => void) | undefined;
+  readonly #raw: RawCommandSender | undefined;
   readonly #streamText = new Map<string, StreamText>();
 
   constructor(private readonly ctx: NatsBusContext, opts: NatsFramePublisherOptions) {
@@ -271,9 +271,12 @@ export class NatsFramePublisher {
     this.#outboxBytes = 0;
     if (frames.length === 0) return;
     if (this.#connected && this.#raw && !this.nc.isClosed() && !this.nc.isDraining()) {
-      const batch = encodeWireBatch(frames);
-      this.#raw(batch.bytes);
+      // The confirming PING rides at the end of the batch when none is out (see #confirm).
+      const ping = !this.#confirming;
+      const batch = encodeWireBatch(frames, ping);
       this.#unconfirmed += frames.length;
+      if (ping) this.#confirm(this.#raw.sendWithPing(batch.bytes));
+      else this.#raw.send(batch.bytes);
       let k = 0;
       for (const f of frames) {
         const n = f.messages ? f.messages.length : 1;
@@ -290,21 +293,26 @@ export class NatsFramePublisher {
 
   /**
    * One PING at a time while frames are unconfirmed: its PONG means the server has read every
-   * frame sent before it. What is still unconfirmed at a disconnect is counted as lost.
+   * frame sent before it. What is still unconfirmed at a disconnect is counted as lost. The PING
+   * goes at the end of the next batch (`pong`: the batch's); a standalone one (nc.flush) only when
+   * no batch is on its way at the end of the turn in which the last PONG came.
    */
-  #confirm(): void {
+  #confirm(pong?: Promise<void>): void {
     if (this.#confirming || this.#unconfirmed === 0 || !this.#connected) return;
     this.#confirming = true;
     const epoch = this.#confirmEpoch;
     const upTo = this.#unconfirmed;
-    this.nc.flush().then(
+    (pong ?? this.nc.flush()).then(
       () => {
         if (epoch === this.#confirmEpoch) this.#unconfirmed -= upTo;
       },
       () => {},
     ).finally(() => {
       this.#confirming = false;
-      if (epoch === this.#confirmEpoch) this.#confirm();
+      if (epoch !== this.#confirmEpoch || this.#unconfirmed === 0) return;
+      setImmediate(() => {
+        if (!this.#outboxScheduled) this.#confirm();
+      });
     });
   }
 

@@ -58,15 +58,39 @@ export interface WireBatch {
   readonly messages: readonly BatchMessage[];
 }
 
+/** A PING nats.js is waiting for the PONG of (its ProtocolHandler's `pongs`, answered in order). */
+interface AwaitedPong {
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
 interface ProtocolInternals {
-  readonly protocol?: { sendCommand?: (cmd: Uint8Array) => void };
+  readonly protocol?: { sendCommand?: (cmd: Uint8Array) => void; readonly pongs?: AwaitedPong[] };
+}
+
+export interface RawCommandSender {
+  /** Appends HPUB commands to the client's outbound buffer (written at its next flush). */
+  send(bytes: Uint8Array): void;
+  /**
+   * The same for a batch that ends with a PING (encodeWireBatch(…, true)): resolves at the
+   * server's PONG, as nc.flush() does. nc.flush() appends its PING after the batch, and nats.js
+   * then copies the whole batch into a new buffer to write the two together.
+   */
+  sendWithPing(bytes: Uint8Array): Promise<void>;
 }
 
 /** The client's raw command sender, or undefined when this nats.js does not have one (publish is used then). */
-export function rawCommandSender(nc: NatsConnection): ((bytes: Uint8Array) => void) | undefined {
+export function rawCommandSender(nc: NatsConnection): RawCommandSender | undefined {
   const protocol = (nc as unknown as ProtocolInternals).protocol;
-  if (typeof protocol?.sendCommand !== 'function') return undefined;
-  return (bytes) => protocol.sendCommand!(bytes);
+  if (typeof protocol?.sendCommand !== 'function' || !Array.isArray(protocol.pongs)) return undefined;
+  return {
+    send: (bytes) => protocol.sendCommand!(bytes),
+    // `pongs` is replaced at every reconnect (and the old one's entries rejected): read it each time.
+    sendWithPing: (bytes) => new Promise<void>((resolve, reject) => {
+      protocol.pongs!.push({ resolve, reject });
+      protocol.sendCommand!(bytes);
+    }),
+  };
 }
 
 /** The messages a frame is sent as, for a path that needs them encoded (nc.publish). */
@@ -74,10 +98,12 @@ export function wireMessagesOf(f: WireFrame): readonly WireMessage[] {
   return f.messages ?? [{ headers: Buffer.from(f.headerText!, 'latin1'), data: f.data }];
 }
 
-/** The HPUB commands for `frames`, in order, in one buffer. */
-export function encodeWireBatch(frames: readonly WireFrame[]): WireBatch {
+const PING = 'PING\r\n';
+
+/** The HPUB commands for `frames`, in order, in one buffer; with `ping`, a PING after them. */
+export function encodeWireBatch(frames: readonly WireFrame[], ping = false): WireBatch {
   const lines: string[] = [];
-  let total = 0;
+  let total = ping ? PING.length : 0;
   for (const f of frames) {
     if (f.headerText !== undefined) {
       const h = f.headerText.length;
@@ -122,5 +148,6 @@ export function encodeWireBatch(frames: readonly WireFrame[]): WireBatch {
       messages.push(new BatchMessage(out, start, m.headers.length, m.data.length));
     }
   }
+  if (ping) out.write(PING, o, 'latin1');
   return { bytes: out, messages };
 }
