@@ -20,14 +20,14 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { DropReason, countDrop, type BusStats } from './bus-stats.js';
 import { EncodedHeaders } from './encoded-headers.js';
-import type { FrameEnvelope } from './frame-envelope.js';
-import { frameMessages, type WireMessage } from './frame-messages.js';
+import { frameHeaderBlock, type FrameEnvelope } from './frame-envelope.js';
+import { frameMessages } from './frame-messages.js';
 import type { BusPressure } from './media-bus.js';
 import type { NatsBusContext } from './nats-bus-context.js';
 import { unsentBytesProbe } from './nats-connection.js';
 import { FrameReplayResponder } from './nats-frame-replay.js';
 import type { Subjects } from './subjects.js';
-import { encodeWireBatch, rawCommandSender } from './nats-wire-batch.js';
+import { encodeWireBatch, rawCommandSender, wireMessagesOf, type RawCommandSender, type WireFrame } from './nats-wire-batch.js';
 
 /**
  * Unsent bytes (nats.js' outbound buffer + the socket's) that make pressure soft. The kernel's
@@ -66,14 +66,36 @@ export interface NatsFramePublisherOptions {
   readonly pressureHardBytes?: number;
 }
 
-/** A frame on its way out: its subject and the messages that carry it. */
-interface OutgoingFrame {
-  readonly subject: string;
-  readonly messages: readonly WireMessage[];
+/** A frame on its way out: its subject, its bytes, and whether it opens a segment (for the window). */
+interface OutgoingFrame extends WireFrame {
+  readonly mark: boolean;
+  /** Header and payload bytes of all its messages. */
+  readonly bytes: number;
 }
 
+/**
+ * What a stream's frames share, looked up once per stream rather than built per frame: the
+ * subject (its SIM checked), and whether the text headers are ASCII (then the header block goes
+ * into the batch as it is). Checked against every frame by identity of its strings.
+ */
+interface StreamText {
+  readonly streamKind: string;
+  readonly sim: string;
+  readonly channel: number;
+  readonly connectionId: string;
+  readonly codec: string;
+  readonly subject: string;
+  readonly ascii: boolean;
+}
+
+/** Streams whose StreamText is kept; past this the cache starts over (a pod's streams, with room for churn). */
+const STREAM_TEXT_LIMIT = 8192;
+/** A UTF-16 code unit above 0x7f: the text is not ASCII. */
+const NON_ASCII = /[\u0080-\uffff]/;
+
 /** Payload bytes of a frame (what the reconnect buffer counts). */
-function frameBytes(f: OutgoingFrame): number {
+function payloadBytes(f: OutgoingFrame): number {
+  if (!f.messages) return f.data.length;
   let n = 0;
   for (const m of f.messages) n += m.data.length;
   return n;
@@ -99,7 +121,8 @@ export class NatsFramePublisher {
   readonly #hardBytes: number;
   readonly #reconnectBufferBytes: number;
   /** The turn's frames go to nats.js as one command when it has a raw sender (nats-wire-batch.ts). */
-  readonly #raw: ((bytes: Uint8Array) => void) | undefined;
+  readonly #raw: RawCommandSender | undefined;
+  readonly #streamText = new Map<string, StreamText>();
 
   constructor(private readonly ctx: NatsBusContext, opts: NatsFramePublisherOptions) {
     this.replay = new FrameReplayResponder(ctx.nc, ctx.subjects.root, {
@@ -165,15 +188,29 @@ export class NatsFramePublisher {
   }
 
   publishFrame(frame: FrameEnvelope): void {
-    const subject = this.subjects.media(frame.streamKind, frame.sim, frame.channel);
-    const messages = frameMessages(frame, this.maxPayload);
+    const text = this.#textOf(frame);
+    const header = frameHeaderBlock(frame);
+    const maxPayload = this.maxPayload;
+    let out: OutgoingFrame;
+    const mark = frame.segment !== undefined;
+    if (text.ascii && header.length + frame.data.length <= maxPayload) {
+      out = { subject: text.subject, headerText: header, data: frame.data, messages: undefined, mark, bytes: header.length + frame.data.length };
+    } else {
+      const messages = frameMessages(frame, maxPayload);
+      let bytes = 0;
+      for (const m of messages) bytes += m.headers.length + m.data.length;
+      out = { subject: text.subject, headerText: undefined, data: frame.data, messages, mark, bytes };
+    }
     if (this.nc.isClosed() || this.nc.isDraining()) {
       countDrop(this.stats, DropReason.closed);
       return;
     }
-    const out: OutgoingFrame = { subject, messages };
     if (!this.#connected) {
+      // What the outbox holds was published first: it goes to the reconnect queue (and the window) first.
+      if (this.#outbox.length > 0) this.flushOutbox();
       if (!this.#queueWhileDown(out)) return;
+      // Only what subscribers will see goes into the window.
+      this.replay.record(out.subject, wireMessagesOf(out), mark);
     } else if (this.#unsentBytes() >= this.#hardBytes) {
       // Only a publisher that ignores pressure() gets here: the bound holds for it too.
       countDrop(this.stats, DropReason.outboundFull);
@@ -181,19 +218,39 @@ export class NatsFramePublisher {
     } else {
       this.#toOutbox(out);
     }
-    // Only what subscribers will see goes into the window.
-    this.replay.record(subject, messages, frame.segment !== undefined);
     this.stats.framesPublished++;
     this.stats.bytesPublished += frame.data.length;
-    if (messages.length > 1) {
+    if (out.messages && out.messages.length > 1) {
       this.stats.chunkedFrames++;
-      this.stats.chunksPublished += messages.length;
+      this.stats.chunksPublished += out.messages.length;
     }
+  }
+
+  #textOf(frame: FrameEnvelope): StreamText {
+    const known = this.#streamText.get(frame.streamPath);
+    if (
+      known !== undefined && known.sim === frame.sim && known.channel === frame.channel && known.streamKind === frame.streamKind &&
+      known.connectionId === frame.connectionId && known.codec === frame.codec
+    ) {
+      return known;
+    }
+    const text: StreamText = {
+      streamKind: frame.streamKind,
+      sim: frame.sim,
+      channel: frame.channel,
+      connectionId: frame.connectionId,
+      codec: frame.codec,
+      subject: this.subjects.media(frame.streamKind, frame.sim, frame.channel),
+      ascii: !NON_ASCII.test(frame.connectionId) && !NON_ASCII.test(frame.codec) && !NON_ASCII.test(frame.streamPath),
+    };
+    if (this.#streamText.size >= STREAM_TEXT_LIMIT) this.#streamText.clear();
+    this.#streamText.set(frame.streamPath, text);
+    return text;
   }
 
   #toOutbox(frame: OutgoingFrame): void {
     this.#outbox.push(frame);
-    for (const m of frame.messages) this.#outboxBytes += m.headers.length + m.data.length;
+    this.#outboxBytes += frame.bytes;
     if (this.#outboxBytes >= OUTBOX_FLUSH_BYTES) {
       this.flushOutbox();
     } else if (!this.#outboxScheduled) {
@@ -203,9 +260,9 @@ export class NatsFramePublisher {
   }
 
   /**
-   * Hands the turn's frames to nats.js, in publish order. Disconnected meanwhile, they join the
-   * reconnect queue (a frame the queue has no room for is counted there, after being counted
-   * as published).
+   * Hands the turn's frames to nats.js, in publish order, and keeps them in the replay window (as
+   * views into the batch that was sent). Disconnected meanwhile, they join the reconnect queue (a
+   * frame the queue has no room for is counted there, after being counted as published).
    */
   flushOutbox(): void {
     this.#outboxScheduled = false;
@@ -214,12 +271,21 @@ export class NatsFramePublisher {
     this.#outboxBytes = 0;
     if (frames.length === 0) return;
     if (this.#connected && this.#raw && !this.nc.isClosed() && !this.nc.isDraining()) {
-      this.#raw(encodeWireBatch(frames));
+      // The confirming PING rides at the end of the batch when none is out (see #confirm).
+      const ping = !this.#confirming;
+      const batch = encodeWireBatch(frames, ping);
       this.#unconfirmed += frames.length;
+      if (ping) this.#confirm(this.#raw.sendWithPing(batch.bytes));
+      else this.#raw.send(batch.bytes);
+      let k = 0;
+      for (const f of frames) {
+        const n = f.messages ? f.messages.length : 1;
+        this.replay.keep(f.subject, n === 1 ? [batch.messages[k]!] : batch.messages.slice(k, k + n), f.mark);
+        k += n;
+      }
     } else {
       for (const f of frames) {
-        if (this.#connected) this.#send(f);
-        else this.#queueWhileDown(f);
+        if (this.#connected ? this.#send(f) : this.#queueWhileDown(f)) this.replay.record(f.subject, wireMessagesOf(f), f.mark);
       }
     }
     this.#confirm();
@@ -227,21 +293,26 @@ export class NatsFramePublisher {
 
   /**
    * One PING at a time while frames are unconfirmed: its PONG means the server has read every
-   * frame sent before it. What is still unconfirmed at a disconnect is counted as lost.
+   * frame sent before it. What is still unconfirmed at a disconnect is counted as lost. The PING
+   * goes at the end of the next batch (`pong`: the batch's); a standalone one (nc.flush) only when
+   * no batch is on its way at the end of the turn in which the last PONG came.
    */
-  #confirm(): void {
+  #confirm(pong?: Promise<void>): void {
     if (this.#confirming || this.#unconfirmed === 0 || !this.#connected) return;
     this.#confirming = true;
     const epoch = this.#confirmEpoch;
     const upTo = this.#unconfirmed;
-    this.nc.flush().then(
+    (pong ?? this.nc.flush()).then(
       () => {
         if (epoch === this.#confirmEpoch) this.#unconfirmed -= upTo;
       },
       () => {},
     ).finally(() => {
       this.#confirming = false;
-      if (epoch === this.#confirmEpoch) this.#confirm();
+      if (epoch !== this.#confirmEpoch || this.#unconfirmed === 0) return;
+      setImmediate(() => {
+        if (!this.#outboxScheduled) this.#confirm();
+      });
     });
   }
 
@@ -250,7 +321,7 @@ export class NatsFramePublisher {
    * while disconnected are queued here, bounded, and sent once the connection is back.
    */
   #queueWhileDown(f: OutgoingFrame): boolean {
-    const bytes = frameBytes(f);
+    const bytes = payloadBytes(f);
     if (this.#bufferedWhileDown + bytes > this.#reconnectBufferBytes) {
       countDrop(this.stats, DropReason.reconnectBufferFull);
       return false;
@@ -262,7 +333,7 @@ export class NatsFramePublisher {
 
   #send(frame: OutgoingFrame): boolean {
     try {
-      for (const m of frame.messages) this.nc.publish(frame.subject, m.data, { headers: new EncodedHeaders(m.headers) });
+      for (const m of wireMessagesOf(frame)) this.nc.publish(frame.subject, m.data, { headers: new EncodedHeaders(m.headers) });
       this.#unconfirmed++;
       return true;
     } catch (err) {

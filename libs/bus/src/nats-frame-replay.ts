@@ -15,6 +15,7 @@ import { Empty, createInbox, headers as natsHeaders, type Msg, type MsgHdrs, typ
 import { EncodedHeaders } from './encoded-headers.js';
 import { parseHeaderBlock, type HeaderMap } from './frame-envelope.js';
 import type { WireMessage } from './frame-messages.js';
+import { BatchMessage } from './nats-wire-batch.js';
 import { ReplayWindows, type ReplayWindowOptions } from './replay-window.js';
 
 /** Header on the message that ends a replay: the number of frames it carried. */
@@ -54,30 +55,42 @@ export function replaySubjectOf(root: string, mediaSubject: string): string {
 }
 
 /**
- * Window bytes are copied into per-stream arenas of this size: a frame's buffer is usually a view
- * into a slab shared by every stream's frames and packets (libs/jt1078 byte-slab.ts), so keeping
- * the views for the window would keep every slab of the last ~16 s alive (a 1 GB RSS at 200
- * devices) and give the old generation that much more to mark. Whole segments leave the window
- * from its front, so an arena is freed once its last frame is dropped: at most one partly used
- * arena per stream is held beyond the window's bytes.
+ * Window bytes that did not go out in a batch (nats-wire-batch.ts: the window keeps views into
+ * those) are copied into per-stream arenas of this size: a frame's buffer is usually a view into
+ * a slab shared by every stream's frames and packets (libs/jt1078 byte-slab.ts), so keeping the
+ * views for the window would keep every slab of the last ~16 s alive (a 1 GB RSS at 200 devices)
+ * and give the old generation that much more to mark. Whole segments leave the window from its
+ * front, so an arena is freed once its last frame is dropped: at most one partly used arena per
+ * stream is held beyond the window's bytes.
  */
 const ARENA_BYTES = 64 * 1024;
 
-/** Copies of the bytes one stream's window keeps, carved out of arenas (see ARENA_BYTES). */
+/** Copies of the messages one stream's window keeps, carved out of arenas (see ARENA_BYTES). */
 class WindowArena {
   #buf = new Uint8Array(0);
   #used = 0;
 
-  copy(src: Uint8Array): Uint8Array {
-    if (src.length > ARENA_BYTES / 4) return Uint8Array.prototype.slice.call(src);
-    if (this.#used + src.length > this.#buf.length) {
-      this.#buf = new Uint8Array(ARENA_BYTES);
-      this.#used = 0;
+  copy(m: WireMessage): BatchMessage {
+    const headers = m.headers;
+    const data = m.data;
+    const size = headers.length + data.length;
+    let buf: Uint8Array;
+    let start: number;
+    if (size > ARENA_BYTES / 4) {
+      buf = new Uint8Array(size);
+      start = 0;
+    } else {
+      if (this.#used + size > this.#buf.length) {
+        this.#buf = new Uint8Array(ARENA_BYTES);
+        this.#used = 0;
+      }
+      buf = this.#buf;
+      start = this.#used;
+      this.#used += size;
     }
-    const out = this.#buf.subarray(this.#used, this.#used + src.length);
-    out.set(src);
-    this.#used += src.length;
-    return out;
+    buf.set(headers, start);
+    buf.set(data, start + headers.length);
+    return new BatchMessage(buf, start, headers.length, data.length);
   }
 }
 
@@ -97,6 +110,7 @@ export class FrameReplayResponder {
   readonly #arenas = new Map<string, WindowArena>();
   readonly #sweep: NodeJS.Timeout;
   readonly counters: FrameReplayCounters = { answered: 0, framesSent: 0 };
+  #closed = false;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -107,8 +121,12 @@ export class FrameReplayResponder {
     this.#sweep = setInterval(() => this.windows.sweep(), Math.max(1000, opts.keepMs / 4)).unref();
   }
 
-  /** A frame this pod published on `mediaSubject`, as the messages that carried it. */
+  /**
+   * A frame this pod published on `mediaSubject`, as the messages that carried it, copied (they
+   * went through nc.publish: their bytes may be views into buffers shared with other frames).
+   */
   record(mediaSubject: string, messages: readonly WireMessage[], mark: boolean): void {
+    if (this.#closed) return;
     let arena = this.#arenas.get(mediaSubject);
     if (!arena) {
       arena = new WindowArena();
@@ -117,10 +135,19 @@ export class FrameReplayResponder {
     let bytes = 0;
     const kept: WireMessage[] = [];
     for (const m of messages) {
-      bytes += m.data.length + m.headers.length;
-      kept.push({ headers: arena.copy(m.headers), data: arena.copy(m.data) });
+      const copy = arena.copy(m);
+      bytes += copy.headerLength + copy.dataLength;
+      kept.push(copy);
     }
     this.windows.record(mediaSubject, { value: kept, bytes, mark });
+  }
+
+  /** As record, for messages that are views into a sent batch (nats-wire-batch.ts), kept as they are. */
+  keep(mediaSubject: string, messages: readonly BatchMessage[], mark: boolean): void {
+    if (this.#closed) return;
+    let bytes = 0;
+    for (const m of messages) bytes += m.headerLength + m.dataLength;
+    this.windows.record(mediaSubject, { value: messages, bytes, mark });
   }
 
   #open(mediaSubject: string): void {
@@ -157,6 +184,7 @@ export class FrameReplayResponder {
   }
 
   close(): void {
+    this.#closed = true;
     clearInterval(this.#sweep);
     this.windows.clear();
   }

@@ -62,6 +62,14 @@ describe('NatsMediaBus on a real server', () => {
     await until(() => got.length === 2, 5000, 'segment frame');
     expect(got[1]!.headers!.get(FrameHeader.segment)).toBe('1764582000123');
     expect(got[0]!.headers!.has(FrameHeader.segment)).toBe(false);
+
+    // A stream path that is not ASCII (a configured prefix may be any text) goes out as UTF-8, the
+    // frames around it unchanged: one batch carries text headers and encoded ones side by side.
+    b.publishFrame(testFrame(103, { streamPath: 'live/caméra-295696659617-1' }));
+    b.publishFrame(testFrame(104, {}));
+    await until(() => got.length === 4, 5000, 'frames around a UTF-8 stream path');
+    expect(got[2]!.headers!.get(FrameHeader.stream)).toBe('live/caméra-295696659617-1');
+    expect(got.slice(2).map((m) => m.headers!.get(FrameHeader.sequence))).toEqual(['103', '104']);
   });
 
   it('hands the frames of one turn to the client together, every one once and in order per stream, beyond the outbox size', async () => {

@@ -36,16 +36,19 @@ export interface ReplayItem<T> {
   readonly mark: boolean;
 }
 
-interface Entry<T> extends ReplayItem<T> {
-  readonly at: number;
-}
-
+/**
+ * One stream's items as parallel arrays (value, size, arrival time), not an object per item: a
+ * window holds ~16 s of every stream's frames in the old generation, and every object there is
+ * one more for each major GC to mark.
+ */
 interface StreamWindow<T> {
-  readonly entries: Array<Entry<T>>;
-  /** Index of the first live entry (entries before it are trimmed; compacted now and then). */
+  readonly values: T[];
+  readonly sizes: number[];
+  readonly times: number[];
+  /** Index of the first live item (items before it are trimmed; compacted now and then). */
   head: number;
   bytes: number;
-  /** Positions (in `entries`) of the marks at or after `head`, oldest first. */
+  /** Positions (in `values`) of the marks at or after `head`, oldest first. */
   readonly markAt: number[];
   lastAt: number;
 }
@@ -86,16 +89,18 @@ export class ReplayWindows<T> {
     const now = this.#now();
     let w = this.#windows.get(key);
     if (!w) {
-      w = { entries: [], head: 0, bytes: 0, markAt: [], lastAt: now };
+      w = { values: [], sizes: [], times: [], head: 0, bytes: 0, markAt: [], lastAt: now };
       this.#windows.set(key, w);
       this.opts.onOpen?.(key);
     }
     // Frames before a stream's first mark cannot start a playlist: once a mark exists they go.
-    if (item.mark && w.markAt.length === 0 && w.head < w.entries.length) this.#dropFront(w, w.entries.length - w.head);
-    w.entries.push({ ...item, at: now });
+    if (item.mark && w.markAt.length === 0 && w.head < w.values.length) this.#dropFront(w, w.values.length - w.head);
+    w.values.push(item.value);
+    w.sizes.push(item.bytes);
+    w.times.push(now);
     w.bytes += item.bytes;
     this.#bytes += item.bytes;
-    if (item.mark) w.markAt.push(w.entries.length - 1);
+    if (item.mark) w.markAt.push(w.values.length - 1);
     w.lastAt = now;
     this.#trim(w, now);
     if (this.#bytes > this.opts.maxPodBytes) this.#trimPod(w);
@@ -106,7 +111,7 @@ export class ReplayWindows<T> {
     const w = this.#windows.get(key);
     if (!w) return [];
     const out: T[] = [];
-    for (let i = w.head; i < w.entries.length; i++) out.push(w.entries[i]!.value);
+    for (let i = w.head; i < w.values.length; i++) out.push(w.values[i]!);
     return out;
   }
 
@@ -134,14 +139,14 @@ export class ReplayWindows<T> {
         const second = w.markAt[1];
         if (second === undefined) break;
         const overBytes = w.bytes > this.opts.maxStreamBytes;
-        if (!overBytes && now - w.entries[second]!.at < this.opts.keepMs) break;
+        if (!overBytes && now - w.times[second]! < this.opts.keepMs) break;
         if (overBytes) this.trimmedForStream++;
         this.#dropFront(w, second - w.head);
       }
       return;
     }
     if (w.markAt.length === 0) {
-      while (w.entries.length - w.head > 1 && (w.bytes > this.opts.maxStreamBytes || now - w.entries[w.head]!.at > this.opts.keepMs)) this.#dropFront(w, 1);
+      while (w.values.length - w.head > 1 && (w.bytes > this.opts.maxStreamBytes || now - w.times[w.head]! > this.opts.keepMs)) this.#dropFront(w, 1);
     }
   }
 
@@ -161,7 +166,7 @@ export class ReplayWindows<T> {
   /** Drops the oldest segment of `w` if it has another one to start from (or an unmarked frame). */
   #spareSegment(w: StreamWindow<T>): boolean {
     if (w.markAt.length === 0) {
-      if (w.entries.length - w.head <= 1) return false;
+      if (w.values.length - w.head <= 1) return false;
       this.#dropFront(w, 1);
       this.trimmedForPod++;
       return true;
@@ -175,13 +180,18 @@ export class ReplayWindows<T> {
 
   #dropFront(w: StreamWindow<T>, n: number): void {
     for (let i = 0; i < n; i++) {
-      const e = w.entries[w.head++]!;
-      w.bytes -= e.bytes;
-      this.#bytes -= e.bytes;
-      if (e.mark) w.markAt.shift();
+      const at = w.head++;
+      const size = w.sizes[at]!;
+      w.bytes -= size;
+      this.#bytes -= size;
+      // The value is let go at once (it may hold a batch other frames no longer need).
+      (w.values as Array<T | undefined>)[at] = undefined;
+      if (w.markAt[0] === at) w.markAt.shift();
     }
     if (w.head >= COMPACT_AFTER) {
-      w.entries.splice(0, w.head);
+      w.values.splice(0, w.head);
+      w.sizes.splice(0, w.head);
+      w.times.splice(0, w.head);
       for (let i = 0; i < w.markAt.length; i++) w.markAt[i] = w.markAt[i]! - w.head;
       w.head = 0;
     }

@@ -11,8 +11,6 @@ import type { EventPublisher, FramePublisher, IngestFrame, StreamKind, StreamNam
 import type { IngestMetrics } from './ingest-metrics.js';
 import { StreamSession } from './stream-session.js';
 
-/** jt1078_ingest_publish_seconds observes one published frame in this many, per connection and media kind. */
-const PUBLISH_TIME_SAMPLE = 16;
 
 export interface IngestConnectionDeps {
   readonly kind: StreamKind;
@@ -55,6 +53,8 @@ export class IngestConnection {
   #closing: Promise<void> | undefined;
   /** When the last whole packet arrived: bytes that complete no packet (a drip, garbage) are not activity. */
   lastActivityMs: number;
+  /** The current read has not completed a packet yet: the clock is read once per read, not per packet. */
+  #readUnstamped = false;
   bytes = 0;
   /**
    * Counts kept as plain numbers and added to the Prometheus counters by flushCounts (before
@@ -86,7 +86,10 @@ export class IngestConnection {
       onFault,
       onPacket: (packet) => {
         this.#counts.packets++;
-        this.lastActivityMs = this.#mono();
+        if (this.#readUnstamped) {
+          this.#readUnstamped = false;
+          this.lastActivityMs = this.#mono();
+        }
         if (!this.#admit(packet.sim, packet.channel, packet.offset)) return;
         const frames = this.#assembler.push(packet);
         for (const frame of frames) this.#session(frame.sim, frame.channel).push(frame);
@@ -111,6 +114,7 @@ export class IngestConnection {
     if (this.#closing) return;
     this.bytes += chunk.length;
     this.#counts.bytes += chunk.length;
+    this.#readUnstamped = true;
     try {
       this.#debug?.write(chunk, Date.now());
       this.#demuxer.push(chunk);
@@ -179,8 +183,8 @@ export class IngestConnection {
         d.digest.report(`drop:${reason}`, `frame dropped: ${reason}`, { connectionId: d.connectionId, sim, channel, reason });
       },
       onPublished: (frame, publishMs) => {
-        // A histogram observation costs a microsecond: one frame in PUBLISH_TIME_SAMPLE shows the distribution as well.
-        if (++this.#counts[frame.mediaKind] % PUBLISH_TIME_SAMPLE === 0) d.metrics.publishSeconds.observe(publishMs / 1000);
+        this.#counts[frame.mediaKind]++;
+        if (publishMs !== undefined) d.metrics.publishSeconds.observe(publishMs / 1000);
         d.onFrame?.(frame);
       },
       onError: (err, what) => d.log.error({ err, connectionId: d.connectionId, sim, channel }, what),
