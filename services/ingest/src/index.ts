@@ -2,3 +2,4 @@
 export { IngestService, type IngestServiceDeps } from './ingest-service.js';
 export { splitAddr } from './ingest-server.js';
 export { ingestCommand } from './ingest-command.js';
+export { startIngest, ingestOptions, type IngestDeps, type IngestOptions, type RunningIngest } from './start-ingest.js';

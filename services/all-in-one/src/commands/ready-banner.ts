@@ -1,5 +1,5 @@
 /** What `jt1078 start` prints on a terminal once it serves: where to look, where devices connect. */
-import type { Config } from '@jt1078/runtime/config';
+import { parseHostPort, type Config } from '@jt1078/runtime/config';
 import type { IngestService } from '@jt1078/svc-ingest';
 
 export interface BannerFacts {
@@ -9,7 +9,7 @@ export interface BannerFacts {
 
 export function readyBanner(config: Config, facts: BannerFacts): string {
   const at = facts.ingest.server.addresses();
-  const host = (addr: string) => addr.slice(0, addr.lastIndexOf(':')) || '0.0.0.0';
+  const host = (addr: string) => parseHostPort(addr, '0.0.0.0').host;
   const j = config.jt1078;
   const [lo, hi] = j.intercom.audio_ports;
   const lines = [
