@@ -31,8 +31,8 @@ export interface HostPort {
 /** The highest TCP/UDP port. */
 const MAX_PORT = 65535;
 
-/** `[v6]:port`, or a host without colons and `:port`; the port is 1 to 5 digits. */
-const HOST_PORT = /^(?:\[([^\]]*)\]|([^:[\]]*)):(\d{1,5})$/;
+/** `[v6]:port`, or a host without colons or spaces and `:port`; the port is 1 to 5 digits. */
+const HOST_PORT = /^(?:\[([^\]\s]*)\]|([^:[\]\s]*)):(\d{1,5})$/;
 
 /**
  * The host (brackets removed; `emptyHost` when none is written) and the port. An unbracketed
