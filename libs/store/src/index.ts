@@ -8,3 +8,4 @@ export * from './redis-connection.js';
 export * from './store-unavailable.js';
 export * from './talk-registry.js';
 export * from './redis-talk-registry.js';
+export * from './pod-store-settings.js';

@@ -7,7 +7,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import type { Config, StreamEndpointConfig } from '@jt1078/runtime/config';
+import { parseHostPort, type Config, type StreamEndpointConfig } from '@jt1078/runtime/config';
 import { ErrorDigest, type Logger } from '@jt1078/runtime/logger';
 import { MemoryRelease } from '@jt1078/runtime/lifecycle';
 import { FrameBudget } from '@jt1078/jt1078';
@@ -35,11 +35,6 @@ interface Listener {
 
 /** How often idle connections are looked for. */
 const IDLE_SWEEP_MS = 1000;
-
-export function splitAddr(addr: string): { host: string; port: number } {
-  const i = addr.lastIndexOf(':');
-  return { host: addr.slice(0, i) || '0.0.0.0', port: Number(addr.slice(i + 1)) };
-}
 
 export class IngestServer {
   readonly #connections = new Map<IngestConnection, Listener>();
@@ -77,7 +72,7 @@ export class IngestServer {
     const { realtime, playback } = this.deps.config.jt1078;
     for (const [kind, endpoint] of [['live', realtime], ['playback', playback]] as const) {
       const listener: Listener = { kind, endpoint };
-      const { host, port } = splitAddr(endpoint.addr);
+      const { host, port } = parseHostPort(endpoint.addr, '0.0.0.0');
       listener.tcp = createServer({ noDelay: true }, (socket) => this.#accept(listener, socket));
       listener.tcp.on('error', (err) => this.deps.log.error({ err, addr: endpoint.addr }, 'ingest TCP listener error'));
       await new Promise<void>((resolve, reject) => {

@@ -5,3 +5,4 @@ export { AudioPortInUse } from './audio-port-server.js';
 export { intercomCommand } from './intercom-command.js';
 // A browser's side of a WebRTC talk in werift, for the benchmarks that need many peers.
 export { WebRtcTalkClient, type WebRtcTalkClientOptions } from './webrtc-talk-client.js';
+export { intercomOptions, type IntercomOptions, type RunningTalkService } from './start-talk-service.js';

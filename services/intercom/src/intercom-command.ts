@@ -1,38 +1,46 @@
 /** `jt1078 intercom [--config FILE]`: the intercom as a pod runs it, on NATS and Redis. */
-import { connectPodBus } from '@jt1078/bus';
-import { HttpRouter, addOpsRoutes, serveRouter } from '@jt1078/runtime/http';
-import { startPod } from '@jt1078/runtime/pod';
-import { RedisPortLeaseStore } from '@jt1078/store';
-import { startTalkService } from './start-talk-service.js';
+import { connectPodBus, podBusOptions, type PodBusOptions } from '@jt1078/bus';
+import type { Config } from '@jt1078/runtime/config';
+import { HttpRouter, addOpsRoutes } from '@jt1078/runtime/http';
+import { servePod, startPod } from '@jt1078/runtime/pod';
+import { RedisPortLeaseStore, podStoreSettings, type PodStoreSettings } from '@jt1078/store';
+import { intercomOptions, startTalkService, type IntercomOptions } from './start-talk-service.js';
+
+/** Everything the pod reads from its config, in one pure mapping (test/composition.test.ts checks it). */
+export interface IntercomPodPlan {
+  readonly bus: PodBusOptions;
+  readonly stores: PodStoreSettings;
+  readonly intercom: IntercomOptions;
+}
+
+export function intercomPodPlan(config: Config, name: string): IntercomPodPlan {
+  return { bus: podBusOptions(config, name), stores: podStoreSettings(config), intercom: intercomOptions(config, 'cluster') };
+}
 
 export async function intercomCommand(argv: string[]): Promise<number> {
   const pod = await startPod('intercom', argv, { nats: true, redis: true });
   if (typeof pod === 'number') return pod;
-  const { config, log, health, metrics, shutdown } = pod;
-  const bus = await connectPodBus(pod);
-  const leases = new RedisPortLeaseStore(config.cluster.redis.url, config.cluster.nats.subject_root);
-  const router = addOpsRoutes(new HttpRouter(), health, metrics);
+  const plan = intercomPodPlan(pod.config, pod.name);
+  const bus = await connectPodBus(plan.bus, pod);
+  const leases = new RedisPortLeaseStore(plan.stores.redisUrl, plan.stores.root);
+  const router = addOpsRoutes(new HttpRouter(), pod.health, pod.metrics);
   let talk;
   try {
-    talk = await startTalkService({ config, bus, leases, router, metricsRegistry: metrics, log, pod: pod.name });
+    talk = await startTalkService({ ...plan.intercom, bus, leases, router, metricsRegistry: pod.metrics, log: pod.log, pod: pod.name });
   } catch (err) {
     // A taken audio port (AudioPortInUse names it) or a bad port mapping: nothing to serve.
     // The CLI says why in one line; the process exits.
-    await bus.close();
-    await leases.close();
+    await Promise.allSettled([bus.close(), leases.close()]);
     throw err;
   }
-  const { intercom, webrtc } = talk;
-  const http = await serveRouter(router, config.cluster.http.addr);
-  log.info({ pod: pod.name, http: config.cluster.http.addr, audioPorts: config.jt1078.intercom.audio_ports, listening: intercom.ports().length, publicIp: talk.publicAddress }, 'intercom ready');
-  const graceMs = config.cluster.intercom.drain_grace_second * 1000;
-  shutdown.add('readiness off', () => health.startDraining());
-  shutdown.add('drain talks', () => intercom.drain(graceMs), graceMs + 10_000);
-  shutdown.add('close WebRTC sessions', () => webrtc()?.close());
-  shutdown.add('close HTTP', () => new Promise<void>((r) => http.close(() => r())));
-  shutdown.add('drain NATS', () => bus.close());
-  shutdown.add('close leases', () => leases.close());
-  shutdown.installSignalHandlers();
-  await new Promise(() => {});
-  return 0;
+  const { intercom, publicAddress } = talk;
+  return servePod(pod, {
+    router,
+    service: talk,
+    connections: [
+      { name: 'drain NATS', run: () => bus.close() },
+      { name: 'close leases', run: () => leases.close() },
+    ],
+    ready: { message: 'intercom ready', facts: () => ({ audioPorts: pod.config.jt1078.intercom.audio_ports, listening: intercom.ports().length, publicIp: publicAddress }) },
+  });
 }

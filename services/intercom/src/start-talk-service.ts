@@ -1,21 +1,37 @@
 /**
  * The whole intercom as `jt1078 intercom` and `jt1078 start` compose it: the public address
  * (`jt1078webrtc.ip`, else the Kubernetes node's, else this machine's), the device side
- * (startIntercom: audio ports, lease API) and the WebRTC routes on the same router.
+ * (startIntercom: audio ports, lease API) and the WebRTC routes on the same router, with its
+ * shutdown steps. intercomOptions is the one reading of the config keys the composition needs;
+ * the device side and the WebRTC bridge read the rest of `config` themselves.
  */
 import type { MediaBus } from '@jt1078/bus';
 import { audioOptionsFor, type Config } from '@jt1078/runtime/config';
 import type { HttpRouter } from '@jt1078/runtime/http';
+import type { RunningService } from '@jt1078/runtime/lifecycle';
 import type { Logger } from '@jt1078/runtime/logger';
 import type { Registry } from '@jt1078/runtime/metrics';
-import { discoverPublicAddress } from '@jt1078/runtime/pod';
+import { discoverPublicAddress, type ProcessMode } from '@jt1078/runtime/pod';
 import type { PortLeaseStore } from '@jt1078/store';
-import { DEFAULT_PUBLIC_ADDRESS, startIntercom } from './start-intercom.js';
+import { DEFAULT_PUBLIC_ADDRESS, startIntercom, type RunningIntercom } from './start-intercom.js';
 import type { WebRtcIntercom } from './webrtc-intercom.js';
 import { addWebRtcRoutes } from './webrtc-routes.js';
 
-export interface TalkServiceDeps {
+export interface IntercomOptions {
   readonly config: Config;
+  /** On SIGTERM, talks in progress get this long before they are closed (cluster.intercom.drain_grace_second). */
+  readonly drainGraceMs: number;
+}
+
+/**
+ * A process alone closes at once on SIGTERM: its devices have no other pod to move to during a
+ * grace, and Ctrl-C on `jt1078 start` must not wait for them.
+ */
+export function intercomOptions(config: Config, mode: ProcessMode): IntercomOptions {
+  return { config, drainGraceMs: mode === 'cluster' ? config.cluster.intercom.drain_grace_second * 1000 : 0 };
+}
+
+export interface TalkServiceDeps extends IntercomOptions {
   readonly bus: MediaBus;
   readonly leases: PortLeaseStore;
   readonly router: HttpRouter;
@@ -24,7 +40,16 @@ export interface TalkServiceDeps {
   readonly pod: string;
 }
 
-export async function startTalkService(deps: TalkServiceDeps) {
+export interface RunningTalkService extends RunningService {
+  readonly intercom: RunningIntercom;
+  readonly publicAddress: string;
+  webrtc(): WebRtcIntercom | undefined;
+}
+
+/** Margin over the grace for the leaves of the closed talks to reach JetStream. */
+const DRAIN_MARGIN_MS = 10_000;
+
+export async function startTalkService(deps: TalkServiceDeps): Promise<RunningTalkService> {
   const { config, log } = deps;
   const own = config.jt1078.intercom;
   const webrtcKeys = config.cluster.intercom;
@@ -42,5 +67,13 @@ export async function startTalkService(deps: TalkServiceDeps) {
       });
     },
   });
-  return { intercom, publicAddress: publicIp ?? DEFAULT_PUBLIC_ADDRESS, webrtc: () => webrtc };
+  return {
+    intercom,
+    publicAddress: publicIp ?? DEFAULT_PUBLIC_ADDRESS,
+    webrtc: () => webrtc,
+    steps: [
+      { name: 'drain talks', run: () => intercom.drain(deps.drainGraceMs), timeoutMs: deps.drainGraceMs + DRAIN_MARGIN_MS },
+      { name: 'close WebRTC sessions', run: () => webrtc?.close() },
+    ],
+  };
 }

@@ -4,12 +4,11 @@
  * address, else the host name (a Kubernetes pod's resolves to its IP).
  */
 import { hostname } from 'node:os';
+import { formatHostPort, parseHostPort } from '@jt1078/runtime/config';
 
 export function advertisedUrl(listenAddr: string, env: NodeJS.ProcessEnv = process.env): string {
-  const i = listenAddr.lastIndexOf(':');
-  const host = listenAddr.slice(0, i).replace(/^\[|\]$/g, '');
-  const port = listenAddr.slice(i + 1);
+  const { host, port } = parseHostPort(listenAddr);
   const wildcard = host === '' || host === '0.0.0.0' || host === '::';
   const chosen = env['POD_IP'] || (wildcard ? hostname() : host);
-  return `http://${chosen.includes(':') ? `[${chosen}]` : chosen}:${port}`;
+  return `http://${formatHostPort(chosen, port)}`;
 }

@@ -5,3 +5,4 @@ export { startPackager, type PackagerDeps, type StartedPackager } from './start-
 export { packagerCommand } from './packager-command.js';
 export { createPackagerMetrics, type PackagerMetrics } from './packager-metrics.js';
 export { signStreamUrl } from './stream-url-signer.js';
+export { packagerOptions, type PackagerOptions, type PackagerMembership } from './start-packager.js';

@@ -1,40 +1,38 @@
 /** `jt1078 packager [--config FILE]`: the LL-HLS origin as a pod runs it, on NATS and Redis. */
-import { connectPodBus } from '@jt1078/bus';
-import { HttpRouter, addOpsRoutes, serveRouter } from '@jt1078/runtime/http';
-import { startPod } from '@jt1078/runtime/pod';
-import { RedisStreamRegistry } from '@jt1078/store';
-import { PackagerMembers } from './packager-members.js';
-import { advertisedUrl } from './advertised-url.js';
-import { startPackager } from './start-packager.js';
+import { connectPodBus, podBusOptions, type PodBusOptions } from '@jt1078/bus';
+import type { Config } from '@jt1078/runtime/config';
+import { HttpRouter, addOpsRoutes } from '@jt1078/runtime/http';
+import { servePod, startPod } from '@jt1078/runtime/pod';
+import { RedisStreamRegistry, podStoreSettings, type PodStoreSettings } from '@jt1078/store';
+import { packagerOptions, startPackager, type PackagerOptions } from './start-packager.js';
+
+/** Everything the pod reads from its config, in one pure mapping (test/composition.test.ts checks it). */
+export interface PackagerPodPlan {
+  readonly bus: PodBusOptions;
+  readonly stores: PodStoreSettings;
+  readonly packager: PackagerOptions;
+}
+
+export function packagerPodPlan(config: Config, name: string): PackagerPodPlan {
+  const stores = podStoreSettings(config);
+  return { bus: podBusOptions(config, name), stores, packager: packagerOptions(config, name, stores) };
+}
 
 export async function packagerCommand(argv: string[]): Promise<number> {
   const pod = await startPod('packager', argv, { nats: true, redis: true });
   if (typeof pod === 'number') return pod;
-  const { config, log, health, metrics, shutdown } = pod;
-  const bus = await connectPodBus(pod);
-  const registry = new RedisStreamRegistry(config.cluster.redis.url, config.cluster.nats.subject_root);
-  const router = addOpsRoutes(new HttpRouter(), health, metrics);
-  const members = new PackagerMembers({
-    redisUrl: config.cluster.redis.url, root: config.cluster.nats.subject_root, ttlMs: config.cluster.packager.member_ttl_second * 1000, log,
-    self: { name: pod.name, url: advertisedUrl(config.cluster.http.addr) },
+  const plan = packagerPodPlan(pod.config, pod.name);
+  const bus = await connectPodBus(plan.bus, pod);
+  const registry = new RedisStreamRegistry(plan.stores.redisUrl, plan.stores.root);
+  const router = addOpsRoutes(new HttpRouter(), pod.health, pod.metrics);
+  const packager = startPackager({ ...plan.packager, bus, registry, router, metricsRegistry: pod.metrics, log: pod.log, pod: pod.name });
+  return servePod(pod, {
+    router,
+    service: packager,
+    connections: [
+      { name: 'drain NATS', run: () => bus.close() },
+      { name: 'close registry', run: () => registry.close() },
+    ],
+    ready: { message: 'packager ready', facts: () => ({ url: packager.members?.self.url, members: packager.members?.members().length }) },
   });
-  const packager = startPackager({ config, bus, registry, router, metricsRegistry: metrics, log, pod: pod.name, members });
-  const http = await serveRouter(router, config.cluster.http.addr);
-  // Members only once this replica answers: the others start proxying to it at once.
-  await members.start();
-  log.info({ pod: pod.name, url: members.self.url, members: members.members().length }, 'packager ready');
-  shutdown.add('readiness off', () => health.startDraining());
-  // Streaming viewers hold their responses open: end them, or closing HTTP waits for them.
-  shutdown.add('end streaming viewers', () => {
-    packager.whep.close();
-    packager.flv.close();
-  });
-  shutdown.add('close HTTP', () => new Promise<void>((r) => http.close(() => r())));
-  shutdown.add('leave the packager members', () => members.stop());
-  shutdown.add('release streams', () => packager.close());
-  shutdown.add('drain NATS', () => bus.close());
-  shutdown.add('close registry', () => registry.close());
-  shutdown.installSignalHandlers();
-  await new Promise(() => {});
-  return 0;
 }

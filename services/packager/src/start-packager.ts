@@ -1,29 +1,54 @@
 /**
  * The origin as `jt1078 packager` and `jt1078 start` compose it: the stream pool on the bus,
  * its metrics, and the HLS/fMP4/stream-list routes on `router` (signed URLs when
- * `cluster.hls.signing_secret` is set). The caller owns the router, the bus and the registry.
+ * `cluster.hls.signing_secret` is set), with its shutdown steps. The caller owns the router, the
+ * bus and the registry; packagerOptions is the one reading of the config keys the composition
+ * needs (the pool and the routes read the rest of `config` themselves).
  */
 import type { MediaBus } from '@jt1078/bus';
 import { audioOptionsFor, type Config } from '@jt1078/runtime/config';
 import type { HttpRouter } from '@jt1078/runtime/http';
+import type { RunningService } from '@jt1078/runtime/lifecycle';
 import type { Logger } from '@jt1078/runtime/logger';
 import type { Registry } from '@jt1078/runtime/metrics';
-import type { StreamRegistry } from '@jt1078/store';
+import type { PodStoreSettings, StreamRegistry } from '@jt1078/store';
+import { advertisedUrl } from './advertised-url.js';
 import { addFlvRoutes } from './flv-routes.js';
 import { FlvStreamPool } from './flv-stream-pool.js';
 import { addHlsRoutes } from './hls-routes.js';
 import { createLiveStreamLookup } from './live-stream-lookup.js';
 import { LiveStreamPool } from './live-stream-pool.js';
 import { createPackagerMetrics } from './packager-metrics.js';
-import type { PackagerMembers } from './packager-members.js';
+import { PackagerMembers } from './packager-members.js';
 import { rendezvousOwners } from './rendezvous-owners.js';
 import { StreamProxy } from './stream-proxy.js';
 import { createViewerMetrics } from './viewer-metrics.js';
 import { WhepEgress } from './whep-egress.js';
 import { addWhepRoutes } from './whep-routes.js';
 
-export interface PackagerDeps {
+/** How this replica joins the others (cluster.packager.member_ttl_second), from the stores of its cluster. */
+export interface PackagerMembership {
+  readonly redisUrl: string;
+  readonly root: string;
+  readonly ttlMs: number;
+  /** How the other replicas reach this one: its name and its HTTP origin (cluster.http.addr, POD_IP). */
+  readonly self: { readonly name: string; readonly url: string };
+}
+
+export interface PackagerOptions {
   readonly config: Config;
+  /** Absent on the in-process bus: one packager serves every stream. */
+  readonly membership?: PackagerMembership;
+}
+
+/** `stores` when the process is in a cluster: streams are then shared among the live replicas. */
+export function packagerOptions(config: Config, pod: string, stores?: PodStoreSettings): PackagerOptions {
+  if (!stores) return { config };
+  const membership = { ...stores, ttlMs: config.cluster.packager.member_ttl_second * 1000, self: { name: pod, url: advertisedUrl(config.cluster.http.addr) } };
+  return { config, membership };
+}
+
+export interface PackagerDeps extends PackagerOptions {
   readonly bus: MediaBus;
   readonly registry: StreamRegistry;
   readonly router: HttpRouter;
@@ -31,20 +56,22 @@ export interface PackagerDeps {
   readonly log: Logger;
   /** Who announces viewers (the pod name). */
   readonly pod: string;
-  /** The live replicas, started: streams are shared among them (cluster.packager.replicas_per_stream), the others proxied. */
-  readonly members?: PackagerMembers;
 }
 
-/** What the composition started, for shutdown. */
-export interface StartedPackager {
+/** What the composition started, and its shutdown steps. */
+export interface StartedPackager extends RunningService {
   readonly pool: LiveStreamPool;
   readonly flv: FlvStreamPool;
   readonly whep: WhepEgress;
+  /** This replica among the others, when it shares streams with them. */
+  readonly members: PackagerMembers | undefined;
   close(): void;
 }
 
 export function startPackager(deps: PackagerDeps): StartedPackager {
-  const { config, members } = deps;
+  const { config, membership } = deps;
+  // The live replicas: streams are shared among them (cluster.packager.replicas_per_stream), the others proxied.
+  const members = membership ? new PackagerMembers({ ...membership, log: deps.log }) : undefined;
   const metrics = createPackagerMetrics(deps.metricsRegistry);
   const prefixes = { realtime: config.jt1078.realtime.prefix, playback: config.jt1078.playback.prefix };
   const signing = config.cluster.hls.signing_secret ? { signingSecret: config.cluster.hls.signing_secret } : {};
@@ -71,16 +98,32 @@ export function startPackager(deps: PackagerDeps): StartedPackager {
     peer: { udpPorts: viewers.whep_udp_ports, advertisedIp: viewers.whep_ip, extraHostAddresses: ['127.0.0.1'], connectTimeoutMs: 15_000, disconnectGraceMs: 10_000, gatherTimeoutMs: 3_000 },
   });
   addWhepRoutes(deps.router, { egress: whep, lookup, ...(sharing ? { sharing } : {}), onProxied: (outcome) => metrics.proxied.inc({ route: 'whep', outcome }) });
+  const close = () => {
+    whep.close();
+    flv.close();
+    flvRoutes.close();
+    pool.close();
+    proxy?.close();
+  };
   return {
     pool,
     flv,
     whep,
-    close: () => {
-      whep.close();
-      flv.close();
-      flvRoutes.close();
-      pool.close();
-      proxy?.close();
-    },
+    members,
+    close,
+    // Streaming viewers hold their responses open: end them, or closing HTTP waits for them.
+    steps: [{
+      name: 'end streaming viewers',
+      run: () => {
+        whep.close();
+        flv.close();
+      },
+    }],
+    release: [
+      ...(members ? [{ name: 'leave the packager members', run: () => members.stop() }] : []),
+      { name: 'release streams', run: close },
+    ],
+    // Members only once this replica answers: the others start proxying to it at once.
+    serving: async () => members?.start(),
   };
 }

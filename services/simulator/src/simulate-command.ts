@@ -6,6 +6,7 @@ import { randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { readCapture } from '@jt1078/jt1078';
 import { UsageError } from '@jt1078/runtime/cli';
+import { HostPortError, parseHostPort as parseAddr, type HostPort } from '@jt1078/runtime/config';
 import { deviceSims, loadCapturePackets } from './capture-replay.js';
 import { DeviceFleet } from './device-fleet.js';
 
@@ -14,10 +15,13 @@ export const SIMULATE_USAGE = `Usage: jt1078 simulate --file FILE --addr HOST:PO
 /** Without --loop, this long with no device connected (refused, unknown host) ends the run with an error. */
 export const GIVE_UP_AFTER_MS = 10_000;
 
-export function parseHostPort(addr: string): { host: string; port: number } {
-  const m = /^\[?([^\]]*)\]?:(\d{1,5})$/.exec(addr);
-  if (!m || Number(m[2]) > 65535) throw new UsageError(`'${addr}' is not HOST:PORT`);
-  return { host: m[1] || '127.0.0.1', port: Number(m[2]) };
+/** `--addr` (or a simulation's `addr`) as a dial target: no host is this machine; a wrong one is a wrong command line. */
+export function parseHostPort(addr: string): HostPort {
+  try {
+    return parseAddr(addr, '127.0.0.1');
+  } catch (err) {
+    throw err instanceof HostPortError ? new UsageError(err.message, { cause: err }) : err;
+  }
 }
 
 /**

@@ -1,23 +1,36 @@
 /** `jt1078 webhook [--config FILE]`: the callback relay as a pod runs it, on NATS. */
-import { connectPodBus } from '@jt1078/bus';
-import { HttpRouter, addOpsRoutes, serveRouter } from '@jt1078/runtime/http';
-import { startPod } from '@jt1078/runtime/pod';
-import { startWebhookRelay } from './webhook-relay.js';
+import { connectPodBus, podBusOptions, type PodBusOptions } from '@jt1078/bus';
+import type { Config } from '@jt1078/runtime/config';
+import { HttpRouter, addOpsRoutes } from '@jt1078/runtime/http';
+import { servePod, startPod } from '@jt1078/runtime/pod';
+import { startWebhookRelay, webhookOptions, type WebhookOptions } from './webhook-relay.js';
+
+/** Everything the pod reads from its config, in one pure mapping (test/composition.test.ts checks it). */
+export interface WebhookPodPlan {
+  readonly bus: PodBusOptions;
+  readonly webhook: WebhookOptions;
+}
+
+export function webhookPodPlan(config: Config, name: string): WebhookPodPlan {
+  return { bus: podBusOptions(config, name), webhook: webhookOptions(config, 'cluster') };
+}
 
 export async function webhookCommand(argv: string[]): Promise<number> {
   const pod = await startPod('webhook', argv, { nats: true });
   if (typeof pod === 'number') return pod;
-  const { config, log, health, metrics, shutdown } = pod;
-  const bus = await connectPodBus(pod);
-  const relay = await startWebhookRelay({ config, bus, log, metricsRegistry: metrics });
-  const http = await serveRouter(addOpsRoutes(new HttpRouter(), health, metrics), config.cluster.http.addr);
-  log.info({ pod: pod.name }, 'webhook relay ready');
-  shutdown.add('readiness off', () => health.startDraining());
-  // Unacknowledged events go back to JetStream and are redelivered to another relay.
-  shutdown.add('stop relay', () => relay.stop());
-  shutdown.add('drain NATS', () => bus.close());
-  shutdown.add('close HTTP', () => new Promise<void>((r) => http.close(() => r())));
-  shutdown.installSignalHandlers();
-  await new Promise(() => {});
-  return 0;
+  const plan = webhookPodPlan(pod.config, pod.name);
+  const bus = await connectPodBus(plan.bus, pod);
+  let relay;
+  try {
+    relay = await startWebhookRelay({ ...plan.webhook, bus, log: pod.log, metricsRegistry: pod.metrics });
+  } catch (err) {
+    await bus.close().catch(() => undefined);
+    throw err;
+  }
+  return servePod(pod, {
+    router: addOpsRoutes(new HttpRouter(), pod.health, pod.metrics),
+    service: relay,
+    connections: [{ name: 'drain NATS', run: () => bus.close() }],
+    ready: { message: 'webhook relay ready' },
+  });
 }

@@ -1,18 +1,38 @@
 /**
- * The webhook service's composition: a durable consumer of the events stream feeding the
- * dispatcher, with the URLs of the m7s-jt1078 config keys, and metrics for every outcome.
+ * The webhook service's composition, as `jt1078 webhook` and `jt1078 start` run it: a durable
+ * consumer of the events stream feeding the dispatcher, with the URLs of the m7s-jt1078 config
+ * keys, metrics for every outcome, and its shutdown step. It reads every key it needs from
+ * `config` itself; webhookOptions adds what depends on how the process runs.
  */
 import type { MediaBus } from '@jt1078/bus';
 import type { Config } from '@jt1078/runtime/config';
+import type { RunningService } from '@jt1078/runtime/lifecycle';
 import type { Logger } from '@jt1078/runtime/logger';
 import { Counter, Histogram, type Registry } from '@jt1078/runtime/metrics';
+import type { ProcessMode } from '@jt1078/runtime/pod';
 import { CallbackPoster } from './callback-poster.js';
 import { RetrySchedule } from './retry-schedule.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
 import { WebhookSigner } from './webhook-signer.js';
 
-export interface WebhookRelayOptions {
+export interface WebhookOptions {
   readonly config: Config;
+  /** On stop, callbacks still pending get this long to be posted first (0: leave them to JetStream). */
+  readonly flushOnStopMs?: number;
+}
+
+/** How long the in-process bus's pending callbacks may delay the end of `jt1078 start`. */
+const SINGLE_PROCESS_FLUSH_MS = 5000;
+
+/**
+ * On the in-process bus the leave events the drain just emitted live nowhere else: the relay
+ * posts them before the process goes. In a cluster they wait in JetStream for another relay.
+ */
+export function webhookOptions(config: Config, mode: ProcessMode): WebhookOptions {
+  return { config, flushOnStopMs: mode === 'cluster' ? 0 : SINGLE_PROCESS_FLUSH_MS };
+}
+
+export interface WebhookRelayOptions extends WebhookOptions {
   readonly bus: MediaBus;
   readonly log: Logger;
   readonly metricsRegistry: Registry;
@@ -35,7 +55,15 @@ export function missingCallbackKeys(config: Config): string[] {
   return keys.filter(([, url]) => url === '').map(([key]) => key);
 }
 
-export async function startWebhookRelay(opts: WebhookRelayOptions): Promise<{ dispatcher: WebhookDispatcher; stop: () => void }> {
+export interface RunningWebhookRelay extends RunningService {
+  readonly dispatcher: WebhookDispatcher;
+  stop(): void;
+}
+
+/** How often a flushing stop looks at the pending callbacks. */
+const FLUSH_POLL_MS = 50;
+
+export async function startWebhookRelay(opts: WebhookRelayOptions): Promise<RunningWebhookRelay> {
   const { config } = opts;
   const j = config.jt1078;
   const missing = missingCallbackKeys(config);
@@ -65,12 +93,24 @@ export async function startWebhookRelay(opts: WebhookRelayOptions): Promise<{ di
     },
   });
   const unsubscribe = await opts.bus.consumeEvents(opts.durable ?? 'jt1078-webhook', (p) => dispatcher.push(p));
+  const stop = () => {
+    unsubscribe();
+    dispatcher.close();
+    poster.close();
+  };
+  const flushMs = opts.flushOnStopMs ?? 0;
   return {
     dispatcher,
-    stop: () => {
-      unsubscribe();
-      dispatcher.close();
-      poster.close();
-    },
+    stop,
+    // Unacknowledged events go back to JetStream and are redelivered to another relay.
+    steps: [{
+      name: 'stop relay',
+      run: async () => {
+        const deadline = Date.now() + flushMs;
+        while (dispatcher.pending > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, FLUSH_POLL_MS));
+        stop();
+      },
+      timeoutMs: flushMs + 10_000,
+    }],
   };
 }

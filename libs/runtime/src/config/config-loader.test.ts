@@ -116,6 +116,14 @@ describe('parseConfig', () => {
     expect(() => parseConfig("jt1078:\n  realtime:\n    addr: '0.0.0.0:99999'\n", 'bad')).toThrowError(/jt1078\.realtime\.addr: the port must be 0\.\.65535/);
   });
 
+  it('reads every address with parseHostPort: a bracketed IPv6 host passes, what it refuses names the key', () => {
+    expect(parseConfig("cluster:\n  http: { addr: '[::1]:8081' }\n", 'v6').config.cluster.http.addr).toBe('[::1]:8081');
+    expect(parseConfig("jt1078:\n  realtime: { addr: ':12051' }\n", 'any').config.jt1078.realtime.addr).toBe(':12051');
+    for (const addr of ['::1:8081', '127.0.0.1', 'host name:80', '127.0.0.1:']) {
+      expect(() => parseConfig(`cluster:\n  http: { addr: '${addr}' }\n`, 'bad')).toThrowError(/cluster\.http\.addr: expected "host:port"/);
+    }
+  });
+
   it('says whether the file has simulations (`jt1078 start` adds the shipped one otherwise)', () => {
     expect(parseConfig('cluster:\n  http: { addr: 127.0.0.1:8081 }\n', 'f').simulationsGiven).toBe(false);
     expect(parseConfig('jt1078:\n  simulations: []\n', 'f').simulationsGiven).toBe(true);

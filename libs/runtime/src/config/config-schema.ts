@@ -4,12 +4,23 @@
  * (or none) is a working single-process setup.
  */
 import { z } from 'zod';
+import { HostPortError, HostPortFault, parseHostPort } from './host-port.js';
 
-const hostPort = z
-  .string()
-  .regex(/^[^:\s]*:\d{1,5}$/, 'expected "host:port" (host may be empty for all interfaces)')
+/** What parseHostPort says about an address, in the words a config check uses. */
+const HOST_PORT_PROBLEM: Readonly<Record<HostPortFault, string>> = {
+  [HostPortFault.Syntax]: 'expected "host:port" (host may be empty for all interfaces)',
   // A port past 65535 would otherwise reach listen() and fail there naming no key.
-  .refine((s) => !/:\d+$/.test(s) || Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'the port must be 0..65535');
+  [HostPortFault.Port]: 'the port must be 0..65535',
+};
+
+const hostPort = z.string().superRefine((s, ctx) => {
+  try {
+    parseHostPort(s);
+  } catch (err) {
+    if (!(err instanceof HostPortError)) throw err;
+    ctx.addIssue({ code: 'custom', message: HOST_PORT_PROBLEM[err.kind] });
+  }
+});
 
 const callbackUrl = z.union([z.literal(''), z.url({ protocol: /^https?$/ })]);
 

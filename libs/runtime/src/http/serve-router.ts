@@ -1,6 +1,7 @@
 /** One HTTP server for a router: API CORS and preflights (api-cors.ts), unmatched paths get a JSON 404; `addr` is `host:port`. */
 import { createServer, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { parseHostPort } from '../config/index.js';
 import { applyApiCors } from './api-cors.js';
 import { rejectUpgrade, sendJson, type HttpRouter } from './http-router.js';
 
@@ -19,9 +20,7 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
 }
 
 export async function serveRouter(router: HttpRouter, addr: string): Promise<Server> {
-  const i = addr.lastIndexOf(':');
-  const host = addr.slice(0, i) || '0.0.0.0';
-  const port = Number(addr.slice(i + 1));
+  const { host, port } = parseHostPort(addr, '0.0.0.0');
   const server = createServer((req, res) => {
     if (applyApiCors(req, res)) return;
     void router.handle(req, res).then((handled) => handled || sendJson(res, 404, { error: 'not found' }));

@@ -4,6 +4,7 @@
  * once. Services register steps; the process entry installs the signal handlers.
  */
 import type { Logger } from 'pino';
+import type { ShutdownStep } from './service-shutdown.js';
 
 interface Step {
   readonly name: string;
@@ -19,6 +20,11 @@ export class ShutdownSequence {
 
   add(name: string, run: () => Promise<void> | void, timeoutMs = 10_000): void {
     this.#steps.push({ name, run: async () => run(), timeoutMs });
+  }
+
+  /** Steps in their order (serviceShutdownOrder's). */
+  addSteps(steps: readonly ShutdownStep[]): void {
+    for (const s of steps) this.add(s.name, s.run, s.timeoutMs);
   }
 
   /** Runs every step once; later calls return the same promise. */

@@ -3,13 +3,13 @@
  * the cluster components it needs (saying which keys to set), and make its logger, health,
  * metrics and shutdown sequence. The service then composes its own parts on top.
  */
-import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config/index.js';
 import { HealthState, ShutdownSequence } from '../lifecycle/index.js';
 import { createLogger, type Logger } from '../logger/index.js';
 import { createMetricsRegistry, type Registry } from '../metrics/index.js';
 import type { ListeningService } from './listener-plan.js';
+import { podName } from './pod-name.js';
 import { checkStartup } from './startup-check.js';
 
 export interface Pod {
@@ -50,12 +50,15 @@ export async function startPod(service: ListeningService, argv: string[], needs:
   }
   const log = createLogger({ name: service });
   for (const n of notes) log.info(n);
-  const name = config.cluster.pod.name || hostname();
+  const name = podName(config);
   const health = new HealthState();
   return { service, name, config, log, health, metrics: createMetricsRegistry({ labels: { service, pod: name } }), shutdown: new ShutdownSequence(log) };
 }
 
-export { planListeners, splitHostPort, type ListeningService, type PlannedListener } from './listener-plan.js';
+export { planListeners, type ListeningService, type PlannedListener } from './listener-plan.js';
 export { checkListeners, checkStartup, describeListenFailure, StartupProblems, type DependencyNeeds } from './startup-check.js';
 export { discoverPublicAddress, type PublicAddressOptions } from './node-address.js';
 export { pickNodeAddress, NodeAddressType, type NodeAddress } from './pick-node-address.js';
+export { podName } from './pod-name.js';
+export { servePod, type ServedPod } from './serve-pod.js';
+export type { ProcessMode } from './process-mode.js';

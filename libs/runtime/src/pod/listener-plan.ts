@@ -2,7 +2,7 @@
  * Every socket a command will listen on, with the config key and environment variable that
  * chose it: what the start-up check probes before anything serves, and what its messages name.
  */
-import { envVariableFor, type Config } from '../config/index.js';
+import { envVariableFor, parseHostPort, type Config } from '../config/index.js';
 
 export type ListeningService = 'ingest' | 'packager' | 'intercom' | 'webhook';
 
@@ -16,14 +16,9 @@ export interface PlannedListener {
   readonly protocol: 'tcp' | 'udp';
 }
 
-/** `host:port` → its parts; an empty host is every interface. */
-export function splitHostPort(addr: string): { host: string; port: number } {
-  const i = addr.lastIndexOf(':');
-  return { host: addr.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0', port: Number(addr.slice(i + 1)) };
-}
-
 function addrListeners(what: string, key: string, addr: string, protocols: ReadonlyArray<'tcp' | 'udp'>): PlannedListener[] {
-  const { host, port } = splitHostPort(addr);
+  // An empty host listens on every interface.
+  const { host, port } = parseHostPort(addr, '0.0.0.0');
   return protocols.map((protocol) => ({ what, key, env: envVariableFor(key), host, port, protocol }));
 }
 

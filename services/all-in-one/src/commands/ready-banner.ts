@@ -1,5 +1,5 @@
 /** What `jt1078 start` prints on a terminal once it serves: where to look, where devices connect. */
-import type { Config } from '@jt1078/runtime/config';
+import { formatHostPort, parseHostPort, type Config } from '@jt1078/runtime/config';
 import type { IngestService } from '@jt1078/svc-ingest';
 
 export interface BannerFacts {
@@ -9,14 +9,14 @@ export interface BannerFacts {
 
 export function readyBanner(config: Config, facts: BannerFacts): string {
   const at = facts.ingest.server.addresses();
-  const host = (addr: string) => addr.slice(0, addr.lastIndexOf(':')) || '0.0.0.0';
+  const listening = (addr: string, port: number) => formatHostPort(parseHostPort(addr, '0.0.0.0').host, port);
   const j = config.jt1078;
   const [lo, hi] = j.intercom.audio_ports;
   const lines = [
     '',
     'jt1078 ready',
     `  console   ${facts.consoleUrl}`,
-    `  devices   realtime ${host(j.realtime.addr)}:${at.live.tcp} (TCP+UDP), playback ${host(j.playback.addr)}:${at.playback.tcp} (TCP+UDP)`,
+    `  devices   realtime ${listening(j.realtime.addr, at.live.tcp)} (TCP+UDP), playback ${listening(j.playback.addr, at.playback.tcp)} (TCP+UDP)`,
     ...(j.intercom.enable ? [`  talk      audio ports ${lo}-${hi} (TCP), WebRTC UDP from ${j.intercom.jt1078webrtc.port}`] : []),
     '  HTTP API  same address: /api/v1/streams, /hls/<stream>/index.m3u8, /api/v1/intercom/leases, /metrics',
     '  Ctrl-C stops (leave callbacks are posted first). LOG_FORMAT=json for JSON logs.',
