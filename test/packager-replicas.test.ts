@@ -181,15 +181,17 @@ describe('packager replicas', () => {
   }, 60_000);
 
   it('a packager killed with -9 and restarted serves the same sequence again', async () => {
-    const before = parse((await text(playlistUrl(b))).body);
-    const lastBefore = before.segments.filter((s) => s.uri).at(-1)!.mediaSequenceNumber;
     await a.kill();
     await a.start();
     await until(async () => (await text(playlistUrl(a))).status === 200, 20_000, 'restarted A to serve the stream');
     const after = parse((await text(playlistUrl(a))).body);
-    // Rebuilt from the ingest's replay: segments from before the kill, under their old numbers.
-    expect(after.segments.filter((s) => s.uri)[0]!.mediaSequenceNumber).toBeLessThanOrEqual(lastBefore);
-    const common = after.segments.filter((s) => s.uri && before.segments.some((t) => t.uri === s.uri));
+    const now = parse((await text(playlistUrl(b))).body);
+    const afterSegments = after.segments.filter((s) => s.uri);
+    // Rebuilt from the ingest's replay: its first answer lists a whole window at once (a packager
+    // starting at the next mark would list one or two segments), under the numbers B uses. (How
+    // long the restart took on a loaded machine decides where that window begins, not whether.)
+    expect(afterSegments.length).toBeGreaterThanOrEqual(4);
+    const common = afterSegments.filter((s) => now.segments.some((t) => t.uri === s.uri && t.mediaSequenceNumber === s.mediaSequenceNumber));
     expect(common.length).toBeGreaterThan(0);
     let compared = 0;
     for (const s of common.reverse()) {
