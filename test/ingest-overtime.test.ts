@@ -36,7 +36,7 @@ describe.runIf(sharedTestdataAvailable())('overtime_second', () => {
     await service.start();
     await bus.consumeEvents('overtime', (p) => {
       events.push(p.event);
-      void p.ack();
+      void p.ack().catch(() => undefined); // a test's teardown can delete the stream under an ack in flight
     });
     const capture = loadCapturePackets(readCapture(G711_CAPTURE));
     for (const sim of ['013800000041', '013800000042']) {
