@@ -94,6 +94,27 @@ describe('WebhookDispatcher against a real receiver', () => {
     expect(new Webhook(secret).verify(r!.raw, r!.headers as Record<string, string>)).toEqual(join(1).body);
   });
 
+  it('an ack the source cannot take (JetStream gone) leaves the event to be handed out again: counted, no rejection escapes, the stream goes on', async () => {
+    const rx = await receiver((_r, res) => res.writeHead(204).end());
+    cleanups.push(rx.close);
+    const { d, outcomes } = dispatcher(rx.base);
+    const escaped: unknown[] = [];
+    const onRejection = (err: unknown) => void escaped.push(err);
+    process.on('unhandledRejection', onRejection);
+    cleanups.push(() => void process.off('unhandledRejection', onRejection));
+    const acked: string[] = [];
+    const failingAck: PendingEvent = { ...pending(join(1), 1, acked), ack: () => Promise.reject(new Error("no responders: '$JS.ACK.…'")) };
+    d.push(failingAck);
+    d.push(pending(leave(1), 2, acked));
+    await until(() => acked.includes('leave-1'));
+    // A turn for any rejection to surface as unhandled.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(escaped).toEqual([]);
+    expect(rx.received.map((r) => r.path)).toEqual(['/join', '/leave']);
+    expect(outcomes.filter((o) => o.kind === 'unsettled').map((o) => o.event.id)).toEqual(['join-1']);
+    expect(d.pending).toBe(0);
+  });
+
   it('keeps join before leave per stream through failures, and keeps webhook-id across retries', async () => {
     let failuresLeft = 4;
     const rx = await receiver((_r, res) => {

@@ -69,7 +69,9 @@ export type DispatchOutcome =
   | { readonly kind: 'delivered'; readonly event: WebhookEvent; readonly attempts: number; readonly latencyMs: number; readonly duplicate: boolean }
   | { readonly kind: 'retried'; readonly event: WebhookEvent; readonly reason: string }
   | { readonly kind: 'dead-lettered'; readonly event: WebhookEvent; readonly reason: string }
-  | { readonly kind: 'skipped'; readonly event: WebhookEvent; readonly reason: 'no-url' | 'url-disabled' };
+  | { readonly kind: 'skipped'; readonly event: WebhookEvent; readonly reason: 'no-url' | 'url-disabled' }
+  /** Its ack or dead letter failed: the source keeps it and hands it out again. */
+  | { readonly kind: 'unsettled'; readonly event: WebhookEvent; readonly reason: string };
 
 interface StreamQueue {
   readonly items: PendingEvent[];
@@ -158,7 +160,12 @@ export class WebhookDispatcher {
     while (!this.#closed && q.items.length > 0) {
       q.items.sort((a, b) => a.order - b.order);
       const head = q.items[0]!;
-      const outcome = await this.#deliver(head, q);
+      let outcome: 'done' | 'deferred' | undefined;
+      try {
+        outcome = await this.#deliver(head, q);
+      } catch (err) {
+        outcome = this.#unsettled(head, err);
+      }
       if (this.#closed) return;
       // Deferred: an earlier event of this stream arrived while the head waited; sort again.
       if (outcome !== 'deferred') q.items.splice(q.items.indexOf(head), 1);
@@ -269,6 +276,20 @@ export class WebhookDispatcher {
       let timer = setTimeout(tick, Math.min(ms, this.#keepAliveMs));
       this.#timers.add(timer);
     });
+  }
+
+  /**
+   * The source could not be told how an event ended (its ack or the dead letter failed: JetStream
+   * unavailable, or the stream gone). The event stays unacknowledged in the source, which hands it
+   * out again (a callback already posted goes again: at-least-once, the receiver dedupes on
+   * webhook-id); here it leaves the queue so the stream's later events go on, and the process
+   * never dies of it.
+   */
+  #unsettled(p: PendingEvent, err: unknown): undefined {
+    this.#forget(p.event);
+    this.opts.log.warn({ err, eventId: p.event.id, type: p.event.type, action: p.event.action, stream: p.event.streamKey }, 'event not settled with the source; it will be handed out again');
+    this.opts.onOutcome?.({ kind: 'unsettled', event: p.event, reason: (err as Error)?.message ?? String(err) });
+    return undefined;
   }
 
   #forget(event: WebhookEvent): void {

@@ -68,7 +68,7 @@ export async function startWebhookRelay(opts: WebhookRelayOptions): Promise<Runn
   const j = config.jt1078;
   const missing = missingCallbackKeys(config);
   if (missing.length > 0) opts.log.info({ keys: missing }, 'no callback URL for these keys: their events are not posted');
-  const outcomes = new Counter({ name: 'jt1078_webhook_outcomes_total', help: 'Callback outcomes: delivered, retried, dead-lettered, skipped', labelNames: ['outcome', 'type', 'action'], registers: [opts.metricsRegistry] });
+  const outcomes = new Counter({ name: 'jt1078_webhook_outcomes_total', help: 'Callback outcomes: delivered, retried, dead-lettered, skipped, unsettled (ack failed: handed out again)', labelNames: ['outcome', 'type', 'action'], registers: [opts.metricsRegistry] });
   const latency = new Histogram({ name: 'jt1078_webhook_delivery_seconds', help: 'From an event reaching the relay to its delivery', buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 300], registers: [opts.metricsRegistry] });
   const duplicates = new Counter({ name: 'jt1078_webhook_redelivered_total', help: 'Events delivered again after a relay restart (at-least-once)', registers: [opts.metricsRegistry] });
   const poster = new CallbackPoster({ timeoutMs: config.cluster.webhook.timeout_second * 1000, insecureSkipVerify: config.cluster.webhook.insecure_skip_verify });
