@@ -7,7 +7,7 @@
 import HLS from 'hls-parser';
 import { describe, expect, it } from 'vitest';
 import { readCapture, type AssembledFrame } from '@jt1078/jt1078';
-import { SegmentMarker } from '@jt1078/numbering';
+import { SegmentMarker, continuesNumbering } from '@jt1078/numbering';
 import { MediaFramePackager, type PackagerFrame } from '@jt1078/media/packaging';
 import { G711_CAPTURE, framesOf, sharedTestdataAvailable } from '../libs/jt1078/src/testdata/generate-captures.js';
 
@@ -193,5 +193,26 @@ describe.runIf(sharedTestdataAvailable())('LL-HLS live playlist', () => {
     const late = new MediaFramePackager({ source: 'marked', windowSegments: 6, expectVideo: 'auto', expectAudio: 'auto' });
     for (const f of second.slice(300)) late.push(f);
     expect(late.segmenter.playlist()).toBe(a.segmenter.playlist());
+  });
+
+  it('goes on across a crash that lost the segment the cursor had counted: EXT-X-GAP for it, the numbers after it unchanged', () => {
+    const marker = new SegmentMarker(2000, 1_764_582_000_123);
+    const sent = published(4, 1_764_582_000_123, undefined, marker);
+    // The dead pod marked one more segment (its cursor counts it) whose frames never left it.
+    const lastMark = sent.findLastIndex((f) => f.segment !== undefined);
+    const lost = sent[lastMark]!.segment!;
+    const second = published(2, marker.next, 1);
+    const a = new MediaFramePackager({ source: 'marked', windowSegments: 6, expectVideo: 'auto', expectAudio: 'auto' });
+    for (const f of sent.slice(0, lastMark)) a.push(f);
+    expect(continuesNumbering({ lastMsn: a.segmenter.lastMsn, discontinuity: a.segmenter.discontinuity }, second.find((f) => f.segment !== undefined)! as { segment: number; discontinuity: number })).toBe(true);
+    a.newConnection();
+    for (const f of second.slice(0, 120)) a.push(f);
+    const text = a.segmenter.playlist();
+    HLS.parse(text);
+    expect(text).toContain(`#EXT-X-GAP\n#EXTINF:0.04,\nseg-${lost}.m4s\n#EXT-X-DISCONTINUITY\n`);
+    const numbers = [...text.matchAll(/seg-(\d+)\.m4s/g)].map((m) => Number(m[1]));
+    numbers.forEach((n, i) => i > 0 && expect(n).toBe(numbers[i - 1]! + 1));
+    expect(a.segmenter.segment(lost)).toBeUndefined();
+    expect(a.segmenter.stats.gaps).toBe(1);
   });
 });

@@ -48,6 +48,14 @@ export const PRESSURE_HARD_BYTES = 8 * 1024 * 1024;
  */
 export const OUTBOX_FLUSH_BYTES = 256 * 1024;
 /**
+ * Batches go out at most this often (unless OUTBOX_FLUSH_BYTES is reached first). On a lightly
+ * loaded pod a turn holds one device read, so a batch per turn meant a socket write, a PING and
+ * its PONG's wake-up per frame — the larger part of the ingest's CPU per frame at 200 devices. A
+ * frame that finds the last batch older than this still goes at the end of its turn: pacing
+ * costs latency (≤ this) only when frames come faster than batches.
+ */
+export const OUTBOX_MIN_INTERVAL_MS = 2;
+/**
  * The replay window: a packager's playlist window (6 segments of 2 s by default) plus the segment
  * being cut and one to spare. At 1 Mbit/s, ~2 MB per stream.
  */
@@ -111,6 +119,8 @@ export class NatsFramePublisher {
   #outbox: OutgoingFrame[] = [];
   #outboxBytes = 0;
   #outboxScheduled = false;
+  /** When the last batch went to nats.js (performance.now()). */
+  #lastFlushAt = -Infinity;
   /** Frames handed to nats.js since the server last confirmed reading them (a PONG); lost if the connection drops now. */
   #unconfirmed = 0;
   #confirming = false;
@@ -255,7 +265,9 @@ export class NatsFramePublisher {
       this.flushOutbox();
     } else if (!this.#outboxScheduled) {
       this.#outboxScheduled = true;
-      setImmediate(() => this.flushOutbox());
+      const wait = this.#lastFlushAt + OUTBOX_MIN_INTERVAL_MS - performance.now();
+      if (wait > 0) setTimeout(() => this.flushOutbox(), wait);
+      else setImmediate(() => this.flushOutbox());
     }
   }
 
@@ -270,6 +282,7 @@ export class NatsFramePublisher {
     this.#outbox = [];
     this.#outboxBytes = 0;
     if (frames.length === 0) return;
+    this.#lastFlushAt = performance.now();
     if (this.#connected && this.#raw && !this.nc.isClosed() && !this.nc.isDraining()) {
       // The confirming PING rides at the end of the batch when none is out (see #confirm).
       const ping = !this.#confirming;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MalformedSegmentCursor, segmentCursorFromText, segmentCursorText, type SegmentCursor } from './segment-cursor.js';
 import type { SegmentMark } from './segment-mark.js';
 import { SEGMENT_TOLERANCE_RATIO } from './segment-marker.js';
-import { StreamNumbering, continuesNumbering, type PlaylistEnd } from './stream-numbering.js';
+import { MAX_LOST_SEGMENTS, StreamNumbering, continuesNumbering, type PlaylistEnd } from './stream-numbering.js';
 
 /** `v` video, `k` key frame, `a` audio, each at a timestamp (ms). */
 type Step = readonly ['v' | 'k' | 'a', number];
@@ -98,7 +98,10 @@ const CONTINUES_CASES: ReadonlyArray<{ readonly name: string; readonly end: Play
   { name: 'the next number, several discontinuities on (connections that sent no frame)', end: { lastMsn: 10, discontinuity: 1 }, first: { segment: 11, discontinuity: 4 }, continues: true },
   { name: 'the next number in the same discontinuity sequence (not a continued name)', end: { lastMsn: 10, discontinuity: 1 }, first: { segment: 11, discontinuity: 1 }, continues: false },
   { name: 'no discontinuity header: a fresh numbering', end: { lastMsn: 10, discontinuity: 0 }, first: { segment: 11 }, continues: false },
-  { name: 'a gap in the numbers', end: { lastMsn: 10, discontinuity: 0 }, first: { segment: 13, discontinuity: 1 }, continues: false },
+  { name: 'one number skipped (its frames died with the pod that marked it)', end: { lastMsn: 10, discontinuity: 0 }, first: { segment: 12, discontinuity: 1 }, continues: true },
+  { name: 'MAX_LOST_SEGMENTS numbers skipped', end: { lastMsn: 10, discontinuity: 0 }, first: { segment: 11 + MAX_LOST_SEGMENTS, discontinuity: 1 }, continues: true },
+  { name: 'more numbers skipped than a crash can lose', end: { lastMsn: 10, discontinuity: 0 }, first: { segment: 12 + MAX_LOST_SEGMENTS, discontinuity: 1 }, continues: false },
+  { name: 'a skip in the same discontinuity sequence', end: { lastMsn: 10, discontinuity: 1 }, first: { segment: 12, discontinuity: 1 }, continues: false },
   { name: 'a number already used', end: { lastMsn: 10, discontinuity: 0 }, first: { segment: 10, discontinuity: 1 }, continues: false },
   { name: 'a playlist with no segment yet', end: { lastMsn: undefined, discontinuity: 0 }, first: { segment: 0, discontinuity: 1 }, continues: false },
 ];

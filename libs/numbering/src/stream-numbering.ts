@@ -51,10 +51,25 @@ export interface PlaylistEnd {
 }
 
 /**
+ * Segments a pod killed with -9 can have numbered without any of their frames reaching a
+ * packager: the cursor is written to the store as a mark is published, so the store can be ahead
+ * of what went out by the mark frames still in the dead pod's buffers (less than a segment; two
+ * allow for a segment target shorter than the buffering). The playlist lists those numbers as
+ * EXT-X-GAP segments (ll-hls-segmenter.ts).
+ */
+export const MAX_LOST_SEGMENTS = 2;
+
+/**
  * Whether a new connection's first mark continues the playlist (the ingest took the cursor the
- * previous connection left): its segment follows the last one, in a later discontinuity
- * sequence. Otherwise its numbering started afresh, and so must the playlist.
+ * previous connection left): its segment follows the last one — or the few a crashed pod numbered
+ * and never delivered, MAX_LOST_SEGMENTS — in a later discontinuity sequence. Otherwise its
+ * numbering started afresh, and so must the playlist.
  */
 export function continuesNumbering(end: PlaylistEnd, first: { readonly segment: number; readonly discontinuity?: number | undefined }): boolean {
-  return end.lastMsn !== undefined && first.segment === end.lastMsn + 1 && (first.discontinuity ?? 0) > end.discontinuity;
+  return (
+    end.lastMsn !== undefined &&
+    first.segment > end.lastMsn &&
+    first.segment <= end.lastMsn + 1 + MAX_LOST_SEGMENTS &&
+    (first.discontinuity ?? 0) > end.discontinuity
+  );
 }

@@ -198,10 +198,11 @@ export function addHlsRoutes(router: HttpRouter, opts: HlsRoutesOptions): HttpRo
     }
     if ((match = /^part-(\d+)\.(\d+)\.m4s$/.exec(file))) {
       const [msn, index] = [Number(match[1]), Number(match[2])];
-      // The preload hint names a part before it exists: hold the request until it does.
+      // The preload hint names a part before it exists: hold the request until it does. A part
+      // of a segment already listed (a gap, or one that left the window) will never come: 404 now.
       const limitMs = 3 * seg.playlistState().targetDurationSec * 1000;
       const ready = () => seg.part(msn, index) !== undefined;
-      if (!ready() && seg.reloadState(msn, index) !== 'too-far') await blockFor('part', stream, ready, limitMs);
+      if (!ready() && seg.reloadState(msn, index) === 'wait') await blockFor('part', stream, ready, limitMs);
       const bytes = seg.part(msn, index);
       if (!bytes) throw refuse('not-in-window', 404, `${echoValue(file)} is not in the window`);
       return send(res, bytes, 'video/iso.segment', IMMUTABLE);

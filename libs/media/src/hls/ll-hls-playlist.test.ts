@@ -79,6 +79,27 @@ seg-6.m4s
 `,
   },
   {
+    name: 'a number with no media: EXT-X-GAP before its EXTINF (rfc8216bis §4.4.4.7), the next segments keep their numbers',
+    state: { ...live([seg(5, { parts: [] }), seg(6, { parts: [], durationSec: 0.04, gap: true }), seg(7, { discontinuity: 1, parts: [] })]), ended: true },
+    text: `#EXTM3U
+#EXT-X-VERSION:9
+#EXT-X-TARGETDURATION:2
+#EXT-X-PLAYLIST-TYPE:VOD
+#EXT-X-MEDIA-SEQUENCE:5
+#EXT-X-MAP:URI="init.mp4"
+#EXTINF:2.0,
+seg-5.m4s
+#EXT-X-GAP
+#EXTINF:0.04,
+seg-6.m4s
+#EXT-X-DISCONTINUITY
+#EXT-X-MAP:URI="init.mp4"
+#EXTINF:2.0,
+seg-7.m4s
+#EXT-X-ENDLIST
+`,
+  },
+  {
     name: 'new parameter sets alone: a new MAP, no DISCONTINUITY',
     state: { ...live([seg(1, { parts: [] }), seg(2, { mapUri: 'init-1.mp4', parts: [] })]), ended: true },
     text: `#EXTM3U

@@ -22,6 +22,11 @@ export interface PlaylistSegment {
    * connection) have a higher one, and EXT-X-DISCONTINUITY goes before the first of them.
    */
   readonly discontinuity?: number;
+  /**
+   * A number with no media (EXT-X-GAP, RFC 8216bis §4.4.4.7): its frames never reached this
+   * packager. Listed so every later segment keeps its Media Sequence Number; players skip it.
+   */
+  readonly gap?: boolean;
 }
 
 export interface PlaylistState {
@@ -89,6 +94,7 @@ export function renderLlHlsPlaylist(p: PlaylistState): string {
   p.segments.forEach((s, i) => {
     segmentStart(s);
     if (showParts.has(i)) partLines(s.parts);
+    if (s.gap) lines.push('#EXT-X-GAP');
     lines.push(`#EXTINF:${fmt(s.durationSec)},`, s.uri);
   });
   if (!p.ended) {

@@ -91,6 +91,32 @@ describe('LlHlsSegmenter: part and segment cutting', () => {
     expect(s.segment(100)).toBeUndefined();
   });
 
+  it('a number whose frames never came is listed as EXT-X-GAP, so the segments after it keep their numbers', () => {
+    const s = new LlHlsSegmenter({ partTargetMs: 500, segmentTargetMs: 2000 });
+    s.setTracks(VIDEO, undefined);
+    feed(s, video(75, 50)); // 100 complete, 101 open with half a GOP
+    s.interrupt(); // the device's connection ended: 101 closes
+    // The next connection's first mark is 103: 102 was numbered by a pod that died before sending it.
+    s.pushVideo({ data: new Uint8Array(10), time: 0, keyFrame: true }, { msn: 103, discontinuity: 1 });
+    feed(s, video(60, 50, 1, 104).slice(1).map((x) => ('mark' in x && x.mark !== undefined ? { ...x, mark: 104 } : x)));
+    expect(s.segments.map((x) => [x.msn, x.gap === true])).toEqual([[100, false], [101, false], [102, true], [103, false]]);
+    expect(s.stats.gaps).toBe(1);
+    expect(s.segment(102)).toBeUndefined();
+    expect(s.part(102, 0)).toBeUndefined();
+    expect(s.reloadState(102, undefined)).toBe('ready');
+    // The gap belongs to the old connection: it comes before the discontinuity.
+    expect(s.playlist()).toMatch(/seg-101\.m4s\n#EXT-X-GAP\n#EXTINF:0\.04,\nseg-102\.m4s\n#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI="[^"]+"\n(#EXT-X-PART:[^\n]+\n)*#EXTINF:[\d.]+,\nseg-103\.m4s\n/);
+  });
+
+  it('an empty segment is listed as a gap; a jump longer than a crash can lose is not filled', () => {
+    const s = new LlHlsSegmenter({ partTargetMs: 500 });
+    s.setTracks(undefined, OPUS);
+    feed(s, [{ open: 7 }, ...Array.from({ length: 30 }, (_, i) => ({ a: i * 960 })), { open: 8 }, { open: 9 }, { a: 40 * 960 }, { open: 20 }, { a: 41 * 960 }]);
+    s.end();
+    expect(s.segments.map((x) => [x.msn, x.gap === true])).toEqual([[7, false], [8, true], [9, false], [20, false]]);
+    expect(s.stats.emptySegments).toBe(1);
+  });
+
   it('never throws, keeps parts within the target (or one frame), and its bytes bounded by what went in (fuzz, seeded by the cases)', () => {
     const step: fc.Arbitrary<Step> = fc.oneof(
       fc.record({ dv: fc.integer({ min: 1, max: 9000 }), key: fc.boolean(), mark: fc.boolean() }).map(({ dv, key, mark }) => ({ v: dv, key, ...(mark ? { mark: 0 } : {}) })),

@@ -28,6 +28,21 @@ const MAX_QUEUED_AUDIO = 500;
 /** A part other than a segment's last lasts at least this share of the part target (§4.4.4.9). */
 const MIN_PART_RATIO = 0.85;
 
+/**
+ * Numbers at most listed as gaps between two segments: an empty segment and the few a crashed
+ * ingest can number without delivering (MAX_LOST_SEGMENTS in @jt1078/numbering). A longer jump is
+ * a numbering that started afresh, which the caller handles by starting a new playlist.
+ */
+const MAX_GAP_SEGMENTS = 3;
+
+/**
+ * EXTINF of a gap: a frame's time, under hls.js' default maxBufferHole (0.1 s), so a player that
+ * does not know EXT-X-GAP steps over the hole it leaves as it would over any small one. What was
+ * lost has no length on the timeline after a discontinuity, and within a connection the media's
+ * own timestamps place the next segment.
+ */
+const GAP_DURATION_SEC = 0.04;
+
 export interface LlHlsSegmenterOptions {
   /** Part target, ms (default 500). */
   readonly partTargetMs?: number;
@@ -83,11 +98,13 @@ export interface SegmenterStats {
   droppedAudioOverflow: number;
   /** Segments opened and closed with nothing in them (their number is skipped). */
   emptySegments: number;
+  /** Numbers listed as EXT-X-GAP (empty segments, and numbers skipped between two segments). */
+  gaps: number;
   initSegments: number;
 }
 
 export class LlHlsSegmenter {
-  readonly stats: SegmenterStats = { parts: 0, segments: 0, videoSamples: 0, audioSamples: 0, droppedBeforeSegment: 0, droppedAudioOverflow: 0, emptySegments: 0, initSegments: 0 };
+  readonly stats: SegmenterStats = { parts: 0, segments: 0, videoSamples: 0, audioSamples: 0, droppedBeforeSegment: 0, droppedAudioOverflow: 0, emptySegments: 0, gaps: 0, initSegments: 0 };
   readonly #partTarget: number;
   readonly #segmentTarget: number;
   #video: VideoTrackInfo | undefined;
@@ -305,21 +322,36 @@ export class LlHlsSegmenter {
     this.#audioQueue = [];
     this.#partAudio = [];
     this.#partVideo = [];
+    const before = { mapUri: open?.mapUri ?? this.#window.last?.mapUri ?? this.#inits.currentUri, discontinuity: this.#discontinuity };
     if (next?.tracks) this.setTracks(next.tracks.video, next.tracks.audio);
     if (next?.discontinuity !== undefined) this.#discontinuity = next.discontinuity;
     if (next) this.#lastMsn = next.msn;
     this.#open = next === undefined ? undefined : { msn: next.msn, parts: [], mapUri: this.#inits.currentUri, discontinuity: this.#discontinuity };
-    if (!open) return;
-    if (open.parts.length === 0) {
-      this.stats.emptySegments++;
-      if (next) this.#emit();
+    if (open && open.parts.length === 0) this.stats.emptySegments++;
+    if (open && open.parts.length > 0) {
+      this.#window.add(open);
+      this.stats.segments++;
+    }
+    // Numbers between the last one listed and the next segment — an empty segment, or segments
+    // whose frames never reached this packager — are listed as gaps, in the sequence they
+    // belonged to: otherwise every later segment would be listed under a number too low.
+    const listed = this.#window.last?.msn;
+    let gaps = 0;
+    if (next && listed !== undefined && next.msn > listed + 1 && next.msn - listed - 1 <= MAX_GAP_SEGMENTS) {
+      for (let msn = listed + 1; msn < next.msn; msn++, gaps++) this.#addGap(msn, before);
+    }
+    if (!open?.parts.length && gaps === 0) {
+      if (open && next) this.#emit();
       return;
     }
-    this.#window.add(open);
-    this.stats.segments++;
     // A live window forgets the init segments no listed segment needs any more.
     if (this.#window.size > 0) this.#inits.keepOnly(this.#window.segments.map((s) => s.mapUri));
     this.#emit();
+  }
+
+  #addGap(msn: number, before: { readonly mapUri: string; readonly discontinuity: number }): void {
+    this.#window.addGap({ msn, ...before, durationSec: GAP_DURATION_SEC });
+    this.stats.gaps++;
   }
 
   #emit(): void {
@@ -352,7 +384,7 @@ export class LlHlsSegmenter {
   }
 
   /** Complete segments in the window, oldest first. */
-  get segments(): readonly { readonly msn: number; readonly uri: string; readonly durationSec: number; readonly data: Uint8Array; readonly mapUri: string }[] {
+  get segments(): readonly { readonly msn: number; readonly uri: string; readonly durationSec: number; readonly data: Uint8Array; readonly mapUri: string; readonly gap?: boolean }[] {
     return this.#window.segments;
   }
 

@@ -32,6 +32,19 @@ describe('SegmentWindow', () => {
     for (const p of s.parts) expect(p.data.buffer).toBe(s.data.buffer);
   });
 
+  it('a gap is listed in order, counts toward the window, and is never found as media', () => {
+    const w = new SegmentWindow(3);
+    w.add(closed(10));
+    const gap = w.addGap({ msn: 11, mapUri: 'init.mp4', discontinuity: 0, durationSec: 0.04 });
+    w.add(closed(12));
+    expect(gap).toMatchObject({ uri: 'seg-11.m4s', gap: true, parts: [], durationSec: 0.04 });
+    expect(gap.data.length).toBe(0);
+    expect(w.segments.map((s) => s.msn)).toEqual([10, 11, 12]);
+    expect(w.find(11)).toBeUndefined();
+    w.add(closed(13));
+    expect(w.segments.map((s) => s.msn)).toEqual([11, 12, 13]);
+  });
+
   it('refuses a negative window', () => {
     expect(() => new SegmentWindow(-1)).toThrow(RangeError);
   });

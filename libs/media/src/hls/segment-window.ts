@@ -43,9 +43,23 @@ export class SegmentWindow {
     });
     const durationSec = closed.parts.reduce((n, p) => n + p.durationSec, 0);
     const segment: WindowSegment = { msn: closed.msn, uri: `seg-${closed.msn}.m4s`, durationSec, parts, mapUri: closed.mapUri, discontinuity: closed.discontinuity, data };
+    this.#push(segment);
+    return segment;
+  }
+
+  /**
+   * Lists `msn` as a gap (EXT-X-GAP): a number the stream used whose media this packager never
+   * got. It has no bytes and no parts, and is served as missing.
+   */
+  addGap(gap: { readonly msn: number; readonly mapUri: string; readonly discontinuity: number; readonly durationSec: number }): WindowSegment {
+    const segment: WindowSegment = { ...gap, uri: `seg-${gap.msn}.m4s`, parts: [], data: new Uint8Array(0), gap: true };
+    this.#push(segment);
+    return segment;
+  }
+
+  #push(segment: WindowSegment): void {
     this.#segments.push(segment);
     if (this.size > 0) while (this.#segments.length > this.size) this.#segments.shift();
-    return segment;
   }
 
   /** Oldest first. */
@@ -57,7 +71,8 @@ export class SegmentWindow {
     return this.#segments[this.#segments.length - 1];
   }
 
+  /** The segment numbered `msn` that has media (a gap is not found). */
   find(msn: number): WindowSegment | undefined {
-    return this.#segments.find((s) => s.msn === msn);
+    return this.#segments.find((s) => s.msn === msn && !s.gap);
   }
 }

@@ -66,7 +66,7 @@ export function packageCapture(
     mkdirSync(dir, { recursive: true });
     const seg = packager.segmenter;
     for (const uri of seg.initUris) writeFileSync(path.join(dir, uri), seg.init(uri)!);
-    for (const s of seg.segments) writeFileSync(path.join(dir, s.uri), s.data);
+    for (const s of seg.segments) if (!s.gap) writeFileSync(path.join(dir, s.uri), s.data); // a gap is listed, never fetched
     writeFileSync(path.join(dir, 'index.m3u8'), seg.playlist());
     results.push({ sim, channel: Number(channel), dir, segments: seg.segments.length, durationSec: seg.segments.reduce((n, s) => n + s.durationSec, 0) });
   }
