@@ -3,7 +3,8 @@
  * capture (H.264 + G.711A) is replayed live: ffprobe reads the codecs and size, ffmpeg decodes a
  * minute of it, mpegts.js (the FLV player of the JT1078 world) plays it in Chromium, and a
  * hundred viewers that read 1 KB/s are cut and counted while a normal viewer keeps up and the
- * process's memory stays bounded.
+ * process's memory stays bounded. An H.265 + AAC capture streams beside it as enhanced-FLV `hvc1`,
+ * which a newer ffprobe reads and decodes for a minute.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,14 @@ const BIN = path.join(ROOT, 'services/all-in-one/bin/jt1078.js');
 const MPEGTS = path.join(ROOT, 'node_modules/mpegts.js/dist/mpegts.js');
 const SLOW_CLIENT = path.join(ROOT, 'test/fixtures/slow-viewers.py');
 const STREAM = 'live/jt1078-156987000796-1';
+/** testdata/media/h265-aac.bin: H.265 320x240 and AAC-LC 16 kHz from SIM 013900000001, channel 1. */
+const H265_CAPTURE = path.join(ROOT, 'testdata/media/h265-aac.bin');
+const H265_STREAM = 'live/jt1078-013900000001-1';
+/**
+ * Debian's ffprobe (5.1) predates enhanced FLV (FFmpeg 6.1 reads `hvc1` tags); this static build
+ * of 2023-07-21, from npm, reads them.
+ */
+const FFPROBE_ENHANCED_FLV = path.join(ROOT, 'node_modules/@ffprobe-installer/linux-x64/ffprobe');
 /** The bound under test: a viewer with more unsent bytes than this is cut. */
 const QUEUE_KB = 64;
 const SLOW_VIEWERS = 100;
@@ -67,6 +76,8 @@ describe.runIf(haveShared)('HTTP-FLV and WS-FLV from a live stream', () => {
   let logs = '';
   /** ffmpeg decoding a minute of the live FLV, started once the stream is up. */
   let minute: Promise<{ stderr: string; frames: number }>;
+  /** The newer ffprobe decoding a minute of the H.265 FLV: its stderr and the frames it decoded. */
+  let hevcMinute: Promise<{ stderr: string; frames: number }>;
 
   const metric = async (name: string): Promise<number> => {
     const text = await (await fetch(`${base}/metrics`)).text();
@@ -85,6 +96,7 @@ describe.runIf(haveShared)('HTTP-FLV and WS-FLV from a live stream', () => {
       `  intercom: { jt1078webrtc: { port: ${webrtc} }, audio_ports: [${audio}, ${audio}] }`,
       '  simulations:',
       `    - { name: ${G711_CAPTURE}, addr: '127.0.0.1:${live}' }`,
+      `    - { name: ${H265_CAPTURE}, addr: '127.0.0.1:${live}' }`,
       'cluster:',
       `  http: { addr: '127.0.0.1:${http}' }`,
       `  viewers: { max_queue_kb: ${QUEUE_KB} }`,
@@ -97,10 +109,12 @@ describe.runIf(haveShared)('HTTP-FLV and WS-FLV from a live stream', () => {
     child.stdout!.on('data', (d: Buffer) => (logs = (logs + d.toString()).slice(-20_000)));
     await until(() => logs.includes('jt1078 ready'), 30_000, () => `jt1078 start to be ready; logs:\n${logs}`);
     base = `http://127.0.0.1:${http}`;
-    await until(async () => ((await (await fetch(`${base}/api/v1/streams`)).json()) as unknown[]).length > 0, 20_000, 'the simulated stream to be live');
+    await until(async () => ((await (await fetch(`${base}/api/v1/streams`)).json()) as unknown[]).length === 2, 20_000, 'both simulated streams to be live');
     // A minute of decoding runs beside the other cases; the last case reads its result.
     minute = run('ffmpeg', ['-v', 'error', '-rw_timeout', '10000000', '-t', '60', '-i', `${base}/flv/${STREAM}.flv`, '-f', 'null', '-'], { timeout: 120_000 })
       .then(async ({ stderr }) => ({ stderr, frames: 0 }));
+    hevcMinute = run(FFPROBE_ENHANCED_FLV, ['-v', 'error', '-rw_timeout', '10000000', '-read_intervals', '%+60', '-select_streams', 'v', '-show_entries', 'frame=pict_type', '-of', 'csv=p=0', `${base}/flv/${H265_STREAM}.flv`], { timeout: 120_000, maxBuffer: 16 << 20 })
+      .then(({ stdout, stderr }) => ({ stderr, frames: stdout.split('\n').filter((l) => /^[IPB]/.test(l)).length }));
   }, 90_000);
 
   afterAll(() => {
@@ -112,6 +126,33 @@ describe.runIf(haveShared)('HTTP-FLV and WS-FLV from a live stream', () => {
     const streams = (JSON.parse(stdout) as { streams: Array<Record<string, unknown>> }).streams;
     expect(streams.find((s) => s['codec_type'] === 'video')).toMatchObject({ codec_name: 'h264', width: 720, height: 576 });
     expect(streams.find((s) => s['codec_type'] === 'audio')).toMatchObject({ codec_name: 'pcm_alaw', sample_rate: '8000', channels: 1 });
+  }, 90_000);
+
+  it('H.265 goes out as enhanced-FLV hvc1: a newer ffprobe reads H.265 320x240 and AAC 16 kHz', async () => {
+    const { stdout } = await run(FFPROBE_ENHANCED_FLV, ['-v', 'error', '-rw_timeout', '10000000', '-show_streams', '-of', 'json', `${base}/flv/${H265_STREAM}.flv`], { timeout: 60_000 });
+    const streams = (JSON.parse(stdout) as { streams: Array<Record<string, unknown>> }).streams;
+    expect(streams.find((s) => s['codec_type'] === 'video')).toMatchObject({ codec_name: 'hevc', width: 320, height: 240 });
+    expect(streams.find((s) => s['codec_type'] === 'audio')).toMatchObject({ codec_name: 'aac', sample_rate: '16000' });
+    // The form on the wire: the first video tag is an enhanced-FLV ExVideoTagHeader (IsExHeader,
+    // bit 7 of the first byte) with FourCC 'hvc1' (E-RTMP v1, ExVideoTagHeader).
+    const res = await fetch(`${base}/flv/${H265_STREAM}.flv`);
+    const reader = res.body!.getReader();
+    let bytes = Buffer.alloc(0);
+    let firstVideo: Buffer | undefined;
+    while (!firstVideo) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      bytes = Buffer.concat([bytes, value]);
+      for (let o = 13; o + 16 <= bytes.length; o += 15 + bytes.readUIntBE(o + 1, 3)) {
+        if (bytes[o] === 9) {
+          firstVideo = bytes.subarray(o + 11, o + 16);
+          break;
+        }
+      }
+    }
+    await reader.cancel();
+    expect(firstVideo![0]! & 0x80).toBe(0x80);
+    expect(firstVideo!.subarray(1, 5).toString('latin1')).toBe('hvc1');
   }, 90_000);
 
   it('WS-FLV sends the same FLV as binary messages, starting at a key frame', async () => {
@@ -232,5 +273,12 @@ describe.runIf(haveShared)('HTTP-FLV and WS-FLV from a live stream', () => {
     // muxer": that is its output clock, not a decoding error. Everything else counts.
     const errors = stderr.split('\n').filter((l) => l.trim() && !/non monotonically increasing dts to muxer|Last message repeated/.test(l));
     expect(errors).toEqual([]);
+  }, 150_000);
+
+  it('the newer ffprobe decodes a minute of the live H.265 FLV with no decoding error', async () => {
+    const { stderr, frames } = await hevcMinute;
+    expect(stderr.split('\n').filter((l) => l.trim())).toEqual([]);
+    // The capture is 25 frames/s: a minute of stream time is ~1,500 frames.
+    expect(frames).toBeGreaterThan(1_400);
   }, 150_000);
 });
