@@ -28,21 +28,6 @@ const MAX_QUEUED_AUDIO = 500;
 /** A part other than a segment's last lasts at least this share of the part target (§4.4.4.9). */
 const MIN_PART_RATIO = 0.85;
 
-/**
- * Numbers at most listed as gaps between two segments: an empty segment and the few a crashed
- * ingest can number without delivering (MAX_LOST_SEGMENTS in @jt1078/numbering). A longer jump is
- * a numbering that started afresh, which the caller handles by starting a new playlist.
- */
-const MAX_GAP_SEGMENTS = 3;
-
-/**
- * EXTINF of a gap: a frame's time, under hls.js' default maxBufferHole (0.1 s), so a player that
- * does not know EXT-X-GAP steps over the hole it leaves as it would over any small one. What was
- * lost has no length on the timeline after a discontinuity, and within a connection the media's
- * own timestamps place the next segment.
- */
-const GAP_DURATION_SEC = 0.04;
-
 export interface LlHlsSegmenterOptions {
   /** Part target, ms (default 500). */
   readonly partTargetMs?: number;
@@ -332,14 +317,9 @@ export class LlHlsSegmenter {
       this.#window.add(open);
       this.stats.segments++;
     }
-    // Numbers between the last one listed and the next segment — an empty segment, or segments
-    // whose frames never reached this packager — are listed as gaps, in the sequence they
-    // belonged to: otherwise every later segment would be listed under a number too low.
-    const listed = this.#window.last?.msn;
-    let gaps = 0;
-    if (next && listed !== undefined && next.msn > listed + 1 && next.msn - listed - 1 <= MAX_GAP_SEGMENTS) {
-      for (let msn = listed + 1; msn < next.msn; msn++, gaps++) this.#addGap(msn, before);
-    }
+    // Numbers between the last one listed and the next one are listed as gaps (SegmentWindow).
+    const gaps = next ? this.#window.addGapsBefore(next.msn, before) : 0;
+    this.stats.gaps += gaps;
     if (!open?.parts.length && gaps === 0) {
       if (open && next) this.#emit();
       return;
@@ -347,11 +327,6 @@ export class LlHlsSegmenter {
     // A live window forgets the init segments no listed segment needs any more.
     if (this.#window.size > 0) this.#inits.keepOnly(this.#window.segments.map((s) => s.mapUri));
     this.#emit();
-  }
-
-  #addGap(msn: number, before: { readonly mapUri: string; readonly discontinuity: number }): void {
-    this.#window.addGap({ msn, ...before, durationSec: GAP_DURATION_SEC });
-    this.stats.gaps++;
   }
 
   #emit(): void {

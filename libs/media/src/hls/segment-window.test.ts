@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SegmentWindow, type ClosedSegment } from './segment-window.js';
+import { GAP_DURATION_SEC, MAX_GAP_SEGMENTS, SegmentWindow, type ClosedSegment } from './segment-window.js';
 
 const closed = (msn: number, partSizes: readonly number[] = [3, 2]): ClosedSegment => ({
   msn,
@@ -35,14 +35,26 @@ describe('SegmentWindow', () => {
   it('a gap is listed in order, counts toward the window, and is never found as media', () => {
     const w = new SegmentWindow(3);
     w.add(closed(10));
-    const gap = w.addGap({ msn: 11, mapUri: 'init.mp4', discontinuity: 0, durationSec: 0.04 });
+    expect(w.addGapsBefore(12, { mapUri: 'init.mp4', discontinuity: 0 })).toBe(1);
+    const gap = w.last!;
     w.add(closed(12));
-    expect(gap).toMatchObject({ uri: 'seg-11.m4s', gap: true, parts: [], durationSec: 0.04 });
+    expect(gap).toMatchObject({ msn: 11, uri: 'seg-11.m4s', gap: true, parts: [], durationSec: GAP_DURATION_SEC, mapUri: 'init.mp4' });
     expect(gap.data.length).toBe(0);
     expect(w.segments.map((s) => s.msn)).toEqual([10, 11, 12]);
     expect(w.find(11)).toBeUndefined();
     w.add(closed(13));
     expect(w.segments.map((s) => s.msn)).toEqual([11, 12, 13]);
+  });
+
+  it('lists no gap before the first segment, after the next number, or for a jump longer than MAX_GAP_SEGMENTS', () => {
+    const w = new SegmentWindow(0);
+    expect(w.addGapsBefore(5, { mapUri: 'init.mp4', discontinuity: 0 })).toBe(0);
+    w.add(closed(10));
+    expect(w.addGapsBefore(11, { mapUri: 'init.mp4', discontinuity: 0 })).toBe(0);
+    expect(w.addGapsBefore(10, { mapUri: 'init.mp4', discontinuity: 0 })).toBe(0);
+    expect(w.addGapsBefore(12 + MAX_GAP_SEGMENTS, { mapUri: 'init.mp4', discontinuity: 0 })).toBe(0);
+    expect(w.addGapsBefore(11 + MAX_GAP_SEGMENTS, { mapUri: 'init.mp4', discontinuity: 1 })).toBe(MAX_GAP_SEGMENTS);
+    expect(w.segments.map((s) => [s.msn, s.gap === true, s.discontinuity])).toEqual([[10, false, 0], [11, true, 1], [12, true, 1], [13, true, 1]]);
   });
 
   it('refuses a negative window', () => {

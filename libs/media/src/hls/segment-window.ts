@@ -24,6 +24,21 @@ export interface ClosedSegment {
   readonly parts: readonly MediaPart[];
 }
 
+/**
+ * Numbers at most listed as gaps between two segments: an empty segment and the few a crashed
+ * ingest can number without delivering (MAX_LOST_SEGMENTS in @jt1078/numbering). A longer jump is
+ * a numbering that started afresh, which the caller handles by starting a new playlist.
+ */
+export const MAX_GAP_SEGMENTS = 3;
+
+/**
+ * EXTINF of a gap: a frame's time, under hls.js' default maxBufferHole (0.1 s), so a player that
+ * does not know EXT-X-GAP steps over the hole it leaves as it would over any small one. What was
+ * lost has no length on the timeline after a discontinuity, and within a connection the media's
+ * own timestamps place the next segment.
+ */
+export const GAP_DURATION_SEC = 0.04;
+
 export class SegmentWindow {
   readonly #segments: WindowSegment[] = [];
 
@@ -48,13 +63,17 @@ export class SegmentWindow {
   }
 
   /**
-   * Lists `msn` as a gap (EXT-X-GAP): a number the stream used whose media this packager never
-   * got. It has no bytes and no parts, and is served as missing.
+   * Lists the numbers between the last segment and `nextMsn` as gaps (EXT-X-GAP), in the
+   * sequence they belonged to: numbers the stream used whose media this packager never got (an
+   * empty segment, frames a crashed ingest counted and never sent). Without them every later
+   * segment would be listed under a number too low. A gap has no bytes and no parts, and is
+   * served as missing. Nothing is listed for a jump beyond MAX_GAP_SEGMENTS. Returns how many.
    */
-  addGap(gap: { readonly msn: number; readonly mapUri: string; readonly discontinuity: number; readonly durationSec: number }): WindowSegment {
-    const segment: WindowSegment = { ...gap, uri: `seg-${gap.msn}.m4s`, parts: [], data: new Uint8Array(0), gap: true };
-    this.#push(segment);
-    return segment;
+  addGapsBefore(nextMsn: number, before: { readonly mapUri: string; readonly discontinuity: number }): number {
+    const listed = this.last?.msn;
+    if (listed === undefined || nextMsn <= listed + 1 || nextMsn - listed - 1 > MAX_GAP_SEGMENTS) return 0;
+    for (let msn = listed + 1; msn < nextMsn; msn++) this.#push({ msn, ...before, durationSec: GAP_DURATION_SEC, uri: `seg-${msn}.m4s`, parts: [], data: new Uint8Array(0), gap: true });
+    return nextMsn - listed - 1;
   }
 
   #push(segment: WindowSegment): void {
