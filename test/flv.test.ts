@@ -74,8 +74,8 @@ describe.runIf(haveShared)('HTTP-FLV and WS-FLV from a live stream', () => {
   let child: ChildProcess;
   let base = '';
   let logs = '';
-  /** ffmpeg decoding a minute of the live FLV, started once the stream is up. */
-  let minute: Promise<{ stderr: string; frames: number }>;
+  /** ffmpeg decoding a minute of the live FLV, started once the stream is up: its stderr, and the video it decoded. */
+  let minute: Promise<{ stderr: string; frames: number; seconds: number }>;
   /** The newer ffprobe decoding a minute of the H.265 FLV: its stderr and the frames it decoded. */
   let hevcMinute: Promise<{ stderr: string; frames: number }>;
 
@@ -111,8 +111,12 @@ describe.runIf(haveShared)('HTTP-FLV and WS-FLV from a live stream', () => {
     base = `http://127.0.0.1:${http}`;
     await until(async () => ((await (await fetch(`${base}/api/v1/streams`)).json()) as unknown[]).length === 2, 20_000, 'both simulated streams to be live');
     // A minute of decoding runs beside the other cases; the last case reads its result.
-    minute = run('ffmpeg', ['-v', 'error', '-rw_timeout', '10000000', '-t', '60', '-i', `${base}/flv/${STREAM}.flv`, '-f', 'null', '-'], { timeout: 120_000 })
-      .then(async ({ stderr }) => ({ stderr, frames: 0 }));
+    minute = run('ffmpeg', ['-v', 'error', '-nostats', '-progress', 'pipe:1', '-rw_timeout', '10000000', '-t', '60', '-i', `${base}/flv/${STREAM}.flv`, '-f', 'null', '-'], { timeout: 120_000 })
+      .then(({ stdout, stderr }) => {
+        // -progress writes key=value blocks; the last block says how far the decode got.
+        const last = (key: string): number => Number([...stdout.matchAll(new RegExp(`^${key}=(\\d+)$`, 'gm'))].pop()?.[1] ?? 0);
+        return { stderr, frames: last('frame'), seconds: last('out_time_us') / 1e6 };
+      });
     hevcMinute = run(FFPROBE_ENHANCED_FLV, ['-v', 'error', '-rw_timeout', '10000000', '-read_intervals', '%+60', '-select_streams', 'v', '-show_entries', 'frame=pict_type', '-of', 'csv=p=0', `${base}/flv/${H265_STREAM}.flv`], { timeout: 120_000, maxBuffer: 16 << 20 })
       .then(({ stdout, stderr }) => ({ stderr, frames: stdout.split('\n').filter((l) => /^[IPB]/.test(l)).length }));
   }, 90_000);
@@ -267,7 +271,10 @@ describe.runIf(haveShared)('HTTP-FLV and WS-FLV from a live stream', () => {
   }, 220_000);
 
   it('ffmpeg decodes a minute of the live HTTP-FLV with no decoding error', async () => {
-    const { stderr } = await minute;
+    const { stderr, frames, seconds } = await minute;
+    console.log(`ffmpeg decoded ${frames} video frames, ${seconds.toFixed(1)} s of the live FLV`);
+    expect(seconds).toBeGreaterThan(58);
+    expect(frames).toBeGreaterThan(0);
     // ffmpeg's null muxer stamps video in 1/fps ticks and reports two frames that arrived within
     // one tick (arrival-timed realtime video, DESIGN.md) as "non monotonically increasing dts to
     // muxer": that is its output clock, not a decoding error. Everything else counts.

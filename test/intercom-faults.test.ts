@@ -88,6 +88,8 @@ describe('intercom pods and Redis failing', () => {
       expect(leave.body).toMatchObject({ ...join.body, endTime: expect.any(String), err: expect.stringMatching(/^intercom pod intercom-a lost/) });
     }
     console.log(`audio leaves of the killed pod's talks ${tookMs} ms after SIGKILL (lease TTL ${LEASE_TTL_SECOND} s)`);
+    // The contract (README, Dead pods): a lost pod's talks end within the lease TTL + 5 s.
+    expect(tookMs).toBeLessThanOrEqual((LEASE_TTL_SECOND + 5) * 1000);
     for (const d of devices) d.close();
   }, 60_000);
 

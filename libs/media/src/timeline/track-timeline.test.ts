@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TrackTimeline } from './index.js';
+import { TrackTimeline } from './track-timeline.js';
 
 const ms = (t: TrackTimeline, input: number[]) => input.map((v) => t.next(v) / 90);
 
