@@ -6,7 +6,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // Two cores here: more workers only make each test slower.
-    maxWorkers: 2,
+    // Two cores here, but several long tests mostly wait (a 60 s NATS outage, a receiver down
+    // 60 s, npm install): a third worker runs another file meanwhile.
+    maxWorkers: 3,
   },
 });

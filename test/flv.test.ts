@@ -7,7 +7,7 @@
  * which a newer ffprobe reads and decodes for a minute.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -87,6 +87,8 @@ describe.runIf(haveShared)('HTTP-FLV and WS-FLV from a live stream', () => {
   };
 
   beforeAll(async () => {
+    // npm runs the package's own `chmod u+x` only where install scripts are allowed: do it here too.
+    chmodSync(FFPROBE_ENHANCED_FLV, 0o755);
     const [live, playback, http, webrtc, audio] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
     const config = path.join(mkdtempSync(path.join(tmpdir(), 'flv-')), 'config.yaml');
     writeFileSync(config, [

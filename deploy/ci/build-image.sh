@@ -16,6 +16,11 @@ log() { echo "build-image: $*" >&2; }
 
 docker info >/dev/null 2>&1 || { log "no Docker engine answers (docker info failed): start dockerd (.ci/run does)"; exit 1; }
 
+# One build at a time on a machine: a second caller (the container test, while .ci/run's early
+# build still runs) waits for the first, then finds every layer cached.
+exec 9>"${TMPDIR:-/tmp}/jt1078-build-image.lock"
+flock 9
+
 if ! docker image inspect "$BASE" >/dev/null 2>&1; then
   if timeout "${PULL_TIMEOUT_SECONDS:-60}" docker pull -q "$BASE" >/dev/null 2>&1; then
     log "pulled $BASE"
