@@ -41,8 +41,13 @@ function connectTo(port: number): Promise<Socket> {
 
 async function writeAll(socket: Socket, data: Buffer): Promise<void> {
   if (!socket.write(data)) await new Promise<void>((resolve, reject) => {
-    socket.once('drain', resolve);
-    socket.once('close', () => reject(new Error('closed while writing')));
+    // Each listener goes when the other fires: a long write loop leaves none behind.
+    const onClose = () => reject(new Error('closed while writing'));
+    socket.once('drain', () => {
+      socket.off('close', onClose);
+      resolve();
+    });
+    socket.once('close', onClose);
   });
 }
 
