@@ -174,10 +174,16 @@ describe('the fleet console in Chromium', () => {
     const page = await openConsole();
     const failures: string[] = [];
     page.on('response', (r) => r.status() >= 400 && failures.push(`${r.request().method()} ${r.url()} ${r.status()}`));
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
     const t = tile(page, channelPath(2));
     await t.getByRole('button', { name: 'Talk' }).click();
     const state = t.locator('.talk-state');
-    await state.filter({ hasText: /^waiting/ }).waitFor({ timeout: 15_000 });
+    await state.filter({ hasText: /^waiting/ }).waitFor({ timeout: 15_000 }).catch(async (err: Error) => {
+      // Say what the tile showed instead, what the page got refused, and what the server said.
+      const shown = await state.textContent({ timeout: 2000 }).catch(() => '(no talk state)');
+      throw new Error(`${err.message}\ntalk state: ${shown}\nrefused: ${failures.join('; ')}\nconsole errors: ${consoleErrors.join('; ')}\nserver log:\n${logs.slice(-3000)}`, { cause: err });
+    });
     const port = Number(/audio port (\d+)/.exec((await state.textContent())!)![1]);
     const device = await SimulatedTalkDevice.connect({ port, sim: VEHICLE, channel: 2 });
     const stopTalking = talkBack(device);
