@@ -63,7 +63,7 @@ interface Poll {
 }
 
 HLS.setOptions({ silent: true });
-const newestSegment = (p: HLS.types.MediaPlaylist) => p.segments.filter((s) => s.uri).at(-1);
+const newestSegment = (p: HLS.types.MediaPlaylist) => p.segments.filter((s) => s.uri && !s.gap).at(-1);
 const liveEdge = (p: HLS.types.MediaPlaylist) => p.segments.at(-1)?.mediaSequenceNumber;
 
 describe('the cluster as the chart runs it: rolling restart of both ingests', () => {

@@ -218,11 +218,11 @@ describe('the container cluster, as the kustomize base deploys it, under faults'
     return new Map((await registry!.list()).map((e) => [e.sim, e.pod]));
   }
 
-  /** The newest complete segment of `streamPath` (the watched stream) on `p`, or undefined. */
+  /** The newest complete segment of `streamPath` (the watched stream) on `p` that has media (not an EXT-X-GAP: numbers lost in an outage are listed as gaps, which 404), or undefined. */
   async function newestSegment(p: StartedPod, streamPath = watched): Promise<HLS.types.Segment | undefined> {
     const res = await get(p, `/hls/${streamPath}/index.m3u8`).catch(() => undefined);
     if (res?.status !== 200) return undefined;
-    return (HLS.parse(await res.text()) as HLS.types.MediaPlaylist).segments.filter((s) => s.uri).at(-1);
+    return (HLS.parse(await res.text()) as HLS.types.MediaPlaylist).segments.filter((s) => s.uri && !s.gap).at(-1);
   }
 
   /** ffprobe's count of decoded video frames in init + segment, fetched through `p`. */

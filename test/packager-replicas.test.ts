@@ -171,7 +171,7 @@ describe('packager replicas', () => {
     // And it is media: init + a segment decode, H.264 at the capture's size and Opus audio.
     const p = parse(x);
     // The newest complete segment: older ones may leave the window while this runs.
-    const seg = p.segments.filter((s) => s.uri).at(-1)!;
+    const seg = p.segments.filter((s) => s.uri && !s.gap).at(-1)!;
     const dir = mkdtempSync(path.join(tmpdir(), 'replica-'));
     const file = path.join(dir, 'seg.mp4');
     writeFileSync(file, Buffer.concat([await bytes(`${b.url}/hls/${STREAM}/${seg.map!.uri}`), await bytes(`${b.url}/hls/${STREAM}/${seg.uri}`)]));
