@@ -6,8 +6,8 @@
  * views (grid, search, ended, phone) are in console-fleet.browser.test.ts.
  *
  * Chromium runs with a fake microphone but without --use-fake-ui-for-media-stream: that flag
- * accepts every permission prompt, so a denied microphone could not be shown. Headless Chromium
- * denies a prompt; a case that talks grants the permission as a user would (grantPermissions).
+ * accepts every permission prompt, so a denied microphone could not be shown. The denied case
+ * sets the site's microphone to Block; a case that talks grants it as a user would.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -167,15 +167,28 @@ describe('jt1078 start + console in Chromium', () => {
 
   it('says clearly when the microphone is denied, and leases nothing', async () => {
     const page = await browser.newPage();
-    await page.goto(base);
-    const card = page.locator('li.stream', { hasText: STREAM });
-    await card.getByRole('button', { name: 'Talk' }).click();
-    const state = card.locator('.talk-state');
-    await state.filter({ hasText: /permission denied/ }).waitFor({ timeout: 10_000 });
-    expect(await state.textContent()).toMatch(/^error: microphone permission denied\. Allow the microphone for this site/);
-    expect(await state.getAttribute('data-state')).toBe('error');
-    expect(await card.getByRole('button', { name: 'Talk' }).isVisible()).toBe(true);
-    await page.close();
+    // The site's microphone set to Block, as a user who refused it: getUserMedia rejects at once.
+    // (Left at "ask", headless Chromium dismisses the prompt on its own schedule: once, under load,
+    // not within 10 s.)
+    const cdp = await browser.newCDPSession(page);
+    await cdp.send('Browser.setPermission', { permission: { name: 'microphone' }, setting: 'denied', origin: base });
+    try {
+      await page.goto(base);
+      const card = page.locator('li.stream', { hasText: STREAM });
+      await card.getByRole('button', { name: 'Talk' }).click();
+      const state = card.locator('.talk-state');
+      await state.filter({ hasText: /permission denied/ }).waitFor({ timeout: 10_000 }).catch(async (err: unknown) => {
+        throw new Error(`the talk never said the microphone was denied; the tile shows "${await state.textContent()}"`, { cause: err });
+      });
+      expect(await state.textContent()).toMatch(/^error: microphone permission denied\. Allow the microphone for this site/);
+      expect(await state.getAttribute('data-state')).toBe('error');
+      expect(await card.getByRole('button', { name: 'Talk' }).isVisible()).toBe(true);
+      const leases = (await (await fetch(`${base}/api/v1/intercom/leases`)).json()) as { leases: unknown[] };
+      expect(leases.leases).toEqual([]);
+    } finally {
+      await browser.clearPermissions();
+      await page.close();
+    }
   });
 
   it('talks: leases a port, waits for the device, connects WebRTC to the intercom with the microphone, hangs up', async () => {
