@@ -199,14 +199,17 @@ describe('jt1078 intercom (child process) on NATS and Redis', () => {
     await until(() => joins().length === 1, 10_000, 'the join callback');
     expect(joins()[0]!.body).toEqual({ port, address: device.localAddress, startTime: expect.stringMatching(TIME) });
 
-    const sent = await talk(bus, 100);
-    await until(() => device.received.length >= sent.length, 10_000, `${sent.length} packets at the device (got ${device.received.length})`);
-    expectTalkPackets(device, sent);
-
-    // The device talks back: G.711A frames, some with the HiSilicon header, reach media.talk.
+    // Both ways at once, as a talk goes: the device talks back (G.711A frames, some with the
+    // HiSilicon header, reach media.talk) while the platform's audio is still going down. Sent
+    // after the downlink had ended, a loaded machine once let overtime_second close the device
+    // before its frames were read.
+    const talking = talk(bus, 100);
     const up = Array.from({ length: 20 }, (_, i) => new Uint8Array(160).fill(i + 1));
     up.forEach((data, i) => device.sendAudio(data, 1000 + i * 20));
-    await until(() => uplink.length >= up.length, 10_000, `${up.length} uplink frames (got ${uplink.length})`);
+    const sent = await talking;
+    await until(() => device.received.length >= sent.length, 10_000, () => `${sent.length} packets at the device (got ${device.received.length}); intercom log:\n${logs}`);
+    expectTalkPackets(device, sent);
+    await until(() => uplink.length >= up.length, 10_000, () => `${up.length} uplink frames (got ${uplink.length}); intercom log:\n${logs}`);
     expect(uplink.map((f) => new Uint8Array(f.data))).toEqual(up);
     uplink.forEach((f, i) => {
       expect(f).toMatchObject({ streamKind: 'talk', sim: SIM, channel: 1, codec: 'g711a', mediaKind: 'audio', sequence: i, streamPath: `talk/${SIM}-1` });
