@@ -7,6 +7,8 @@
  * streams were shared). Reported: the four packagers' CPU together in each run and its ratio
  * k = 2 / k = 4 (target ≤ 0.6), CPU per video frame packaged (target ≤ 25 µs), streams packaged
  * per replica and requests proxied. The machine is shared: ratios from one run are what count.
+ * JT1078_BENCH_STREAMS sets the streams; JT1078_BENCH_CPU_PROF=DIR runs the packagers with
+ * `--cpu-prof` into DIR.
  */
 import { deviceSims } from '@jt1078/svc-simulator';
 import { ServiceProcess, cpuSeconds, freePort, loadAverage, type BenchContext, type BenchGroup, type BenchResult } from '../harness/index.js';
@@ -44,7 +46,7 @@ async function sharingRun(ctx: BenchContext, k: number, streams: number, seconds
     for (let i = 0; i < REPLICAS; i++) {
       const httpPort = await freePort();
       packagers.push(await ServiceProcess.start({
-        service: 'packager', httpPort, natsUrl, redisUrl,
+        service: 'packager', httpPort, natsUrl, redisUrl, cpuProfDir: process.env['JT1078_BENCH_CPU_PROF'],
         config: `cluster:\n  http: { addr: '127.0.0.1:${httpPort}' }\n  nats: { subject_root: ${root} }\n  hls: { part_ms: ${PART_MS}, segment_ms: ${SEGMENT_MS} }\n  packager: { replicas_per_stream: ${k}, member_ttl_second: 3 }\n`,
       }));
     }
