@@ -96,7 +96,7 @@ export class EventOutbox {
     return this.stats.pending;
   }
 
-  /** Sends every event of `key` in order, retrying each until it is stored. */
+  /** Sends every event of `key` in order, retrying each until it is stored. Never rejects: a failed publish is retried, not thrown. */
   async #send(key: string): Promise<void> {
     const queue = this.#queues.get(key)!;
     let delay = this.opts.retryMinMs ?? DEFAULT_RETRY_MIN_MS;

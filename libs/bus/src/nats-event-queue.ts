@@ -77,6 +77,7 @@ export class NatsEventQueue {
     return this.ctx.subjects;
   }
 
+  /** Never rejects (its caller does not wait): each failed attempt is counted in streamErrors and retried. */
   async restoreStreams(): Promise<void> {
     for (let i = 0; i < STREAM_RESTORE_ATTEMPTS && !this.nc.isClosed(); i++) {
       try {

@@ -363,7 +363,15 @@ export class NatsFramePublisher {
     const queued = this.#queuedWhileDown;
     this.#queuedWhileDown = [];
     this.#bufferedWhileDown = 0;
-    for (const q of queued) this.#send(q);
+    for (const q of queued) {
+      try {
+        this.#send(q);
+      } catch {
+        // The server reached on reconnect may refuse what another accepted (a smaller
+        // max_payload): that frame is counted, the rest of the queue still goes.
+        countDrop(this.stats, DropReason.closed);
+      }
+    }
     this.#confirm();
   }
 

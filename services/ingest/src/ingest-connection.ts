@@ -120,17 +120,23 @@ export class IngestConnection {
       this.#demuxer.push(chunk);
     } catch (err) {
       // Nothing a peer sends may take the pod down: whatever its bytes made throw costs only its
-      // own connection (counted as fault handler-error, logged once per connection).
+      // own connection.
+      this.#handlerError(err);
       const d = this.deps;
-      d.metrics.faults.inc({ kind: d.kind, fault: 'handler-error' });
-      d.digest.report(`handler-error:${d.connectionId}`, 'device bytes made the ingest throw; connection closed', {
-        connectionId: d.connectionId,
-        remote: d.remoteAddress,
-        err: err instanceof Error ? err.message.slice(0, 200) : String(err).slice(0, 200),
-      });
       if (d.onHandlerError) d.onHandlerError(this, err);
       else void this.close('handler-error');
     }
+  }
+
+  /** Counted as fault handler-error, logged once per connection. */
+  #handlerError(err: unknown): void {
+    const d = this.deps;
+    d.metrics.faults.inc({ kind: d.kind, fault: 'handler-error' });
+    d.digest.report(`handler-error:${d.connectionId}`, 'device bytes made the ingest throw; connection closed', {
+      connectionId: d.connectionId,
+      remote: d.remoteAddress,
+      err: err instanceof Error ? err.message.slice(0, 200) : String(err).slice(0, 200),
+    });
   }
 
   /** Adds what this connection counted since the last flush to the Prometheus counters. */
@@ -220,12 +226,21 @@ export class IngestConnection {
     });
   }
 
-  /** Ends every stream (leave events), closes the transport; safe to call more than once. */
+  /**
+   * Ends every stream (leave events), closes the transport; safe to call more than once. Never
+   * rejects: a stream's end catches its own failures, and a throw of the demuxer's end is counted.
+   */
   close(reason: string): Promise<void> {
     this.#closing ??= (async () => {
       const d = this.deps;
-      this.#demuxer.end();
-      this.#assembler.end();
+      try {
+        this.#demuxer.end();
+        this.#assembler.end();
+      } catch (err) {
+        // The device's last bytes run through the same code push() guards: a throw here must
+        // not skip the transport and the leaves, nor reject (callers do not wait).
+        this.#handlerError(err);
+      }
       d.closeTransport(reason);
       const nowMs = Date.now();
       this.#debug?.stop(nowMs);

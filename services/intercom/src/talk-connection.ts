@@ -284,7 +284,7 @@ export class TalkConnection {
   /**
    * Ends the talk: the device socket is closed, the lease released (unless it is no longer
    * ours, or a new connection of the same device took it over), the leave event stored. Safe to
-   * call more than once; the first reason wins.
+   * call more than once; the first reason wins. Never rejects: every store and bus call is caught.
    */
   close(end: TalkEnd): Promise<void> {
     this.#closing ??= this.#close(end).finally(() => this.#finished());
@@ -298,7 +298,14 @@ export class TalkConnection {
     this.#unsubscribe?.();
     const waiting = this.#queue.clear();
     if (waiting > 0) d.metrics.drops.inc({ direction: 'down', reason: 'connection-closed' }, waiting);
-    this.#uplink.end();
+    try {
+      this.#uplink.end();
+    } catch (err) {
+      // The device's last bytes run through the code #read guards: a throw must not skip the
+      // socket, the lease and the leave, nor reject (most callers do not wait).
+      d.metrics.faults.inc({ fault: 'handler-error' });
+      d.digest.report(`end:${d.connectionId}`, 'device bytes made the talk throw at its end', { port: this.port, connectionId: d.connectionId, err: (err as Error).message?.slice(0, 120) });
+    }
     d.socket.destroy();
     d.onClosed(this, end);
     d.metrics.closed.inc({ reason: end.kind });

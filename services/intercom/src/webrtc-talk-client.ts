@@ -34,6 +34,8 @@ export class WebRtcTalkClient {
   sessionPath = '';
   answerSdp = '';
   packetsReceived = 0;
+  /** Packets werift failed to send (a peer connection closing under a send). */
+  sendFailures = 0;
   #onRtp: ((rtp: RtpPacket) => void) | undefined;
   readonly #transceiver: RTCRtpTransceiver;
 
@@ -99,7 +101,9 @@ export class WebRtcTalkClient {
 
   /** One RTP packet of talk audio (the sender sets SSRC and payload type). */
   send(payload: Uint8Array, sequenceNumber: number, timestamp: number): void {
-    void this.#transceiver.sender.sendRtp(new RtpPacket(new RtpHeader({ sequenceNumber: sequenceNumber & 0xffff, timestamp: timestamp >>> 0 }), Buffer.from(payload)));
+    void this.#transceiver.sender.sendRtp(new RtpPacket(new RtpHeader({ sequenceNumber: sequenceNumber & 0xffff, timestamp: timestamp >>> 0 }), Buffer.from(payload))).catch(() => {
+      this.sendFailures++;
+    });
   }
 
   close(): Promise<void> {

@@ -272,6 +272,7 @@ export class WebRtcTalkSession {
     return this.#ending;
   }
 
+  /** Never rejects: closing the peer connection is the one call that can fail, and it is caught. */
   async #end(outcome: SessionOutcome): Promise<void> {
     this.#ended = true;
     clearTimeout(this.#connectTimer);

@@ -55,7 +55,7 @@ export class SimulatedDevice {
     this.#done = new Promise((resolve) => (this.#resolveDone = resolve));
   }
 
-  /** Starts sending; the promise settles when a non-looping replay is done or stop() is called. */
+  /** Starts sending; the promise resolves when a non-looping replay is done or stop() is called (never rejects: connection errors lead to reconnects). */
   start(): Promise<void> {
     this.#startedAt = performance.now();
     if ((this.opts.transport ?? 'tcp') === 'udp') {

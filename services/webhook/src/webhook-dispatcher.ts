@@ -156,6 +156,7 @@ export class WebhookDispatcher {
     }
   }
 
+  /** Never rejects: whatever #deliver throws leaves the queue through #unsettled. */
   async #drain(_key: string, q: StreamQueue): Promise<void> {
     while (!this.#closed && q.items.length > 0) {
       q.items.sort((a, b) => a.order - b.order);

@@ -23,7 +23,12 @@ export async function serveRouter(router: HttpRouter, addr: string): Promise<Ser
   const { host, port } = parseHostPort(addr, '0.0.0.0');
   const server = createServer((req, res) => {
     if (applyApiCors(req, res)) return;
-    void router.handle(req, res).then((handled) => handled || sendJson(res, 404, { error: 'not found' }));
+    // handle() answers a handler's throw itself, but that answer can throw too (a header value
+    // Node refuses, a dependency's status out of range): then only this request's connection closes.
+    void router.handle(req, res).then(
+      (handled) => handled || sendJson(res, 404, { error: 'not found' }),
+      () => res.destroy(),
+    );
   });
   server.on('upgrade', (req, socket, head) => {
     // A peer that resets mid-upgrade must not take the process down.

@@ -27,7 +27,7 @@ export class ShutdownSequence {
     for (const s of steps) this.add(s.name, s.run, s.timeoutMs);
   }
 
-  /** Runs every step once; later calls return the same promise. */
+  /** Runs every step once; later calls return the same promise. Never rejects: a step that fails is logged and the next one runs. */
   run(reason: string): Promise<void> {
     this.#running ??= this.#runSteps(reason);
     return this.#running;
