@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TcpRoundRobin } from '../../../test/support/tcp-round-robin.js';
-import { natsUrl, uniquePrefix, until } from '../../../test/support/services.js';
+import { freePort, natsUrl, uniquePrefix, until } from '../../../test/support/services.js';
 import { DropReason } from './bus-stats.js';
 import { testFrame } from './media-bus.contract.js';
 import { NatsMediaBus } from './nats-media-bus.js';
@@ -21,14 +21,6 @@ const closers: Array<() => Promise<void> | void> = [];
 afterAll(async () => {
   for (const c of closers.reverse()) await c();
 });
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** A core NATS server (no JetStream) that refuses messages over SMALL_MAX_PAYLOAD. */
 async function smallServer(): Promise<number> {
