@@ -15,7 +15,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -163,13 +163,18 @@ function missing(what: 'NATS' | 'Redis', binary: string, env: string, port: numb
   );
 }
 
-/** A private `nats-server -js` on a free port, with its own store directory (kept across stop/start). */
-export async function startNatsServer(): Promise<LocalServer> {
+/**
+ * A private `nats-server -js` on a free port, with its own store directory (kept across
+ * stop/start); `config`: nats-server configuration text for what has no flag (max_payload).
+ */
+export async function startNatsServer(opts: { config?: string } = {}): Promise<LocalServer> {
   if (!onPath('nats-server')) throw missing('NATS', 'nats-server', 'NATS_URL', 4222);
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'nats-js-'));
   tempDirs.add(dir);
-  const server = new SpawnedServer('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], port, `nats://127.0.0.1:${port}`);
+  const config = opts.config === undefined ? [] : ['-c', path.join(dir, 'nats.conf')];
+  if (opts.config !== undefined) writeFileSync(config[1]!, opts.config);
+  const server = new SpawnedServer('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir, ...config], port, `nats://127.0.0.1:${port}`);
   await server.start();
   return server;
 }

@@ -4,14 +4,9 @@
  * frame is counted as refused, frames flow again, and no rejection is left unhandled (vitest
  * fails the run on one; on Node 20 it would end the pod).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TcpRoundRobin } from '../../../test/support/tcp-round-robin.js';
-import { freePort, natsUrl, uniquePrefix, until } from '../../../test/support/services.js';
+import { natsUrl, startNatsServer, uniquePrefix, until } from '../../../test/support/services.js';
 import { DropReason } from './bus-stats.js';
 import { testFrame } from './media-bus.contract.js';
 import { NatsMediaBus } from './nats-media-bus.js';
@@ -22,27 +17,14 @@ afterAll(async () => {
   for (const c of closers.reverse()) await c();
 });
 
-/** A core NATS server (no JetStream) that refuses messages over SMALL_MAX_PAYLOAD. */
-async function smallServer(): Promise<number> {
-  const port = await freePort();
-  const conf = join(mkdtempSync(join(tmpdir(), 'nats-small-')), 'nats.conf');
-  writeFileSync(conf, `listen: 127.0.0.1:${port}\nmax_payload: ${SMALL_MAX_PAYLOAD}\n`);
-  const child = spawn('nats-server', ['-c', conf], { stdio: 'ignore' });
-  closers.push(() => void child.kill());
-  await until(() => new Promise<boolean>((resolve) => {
-    const probe = createServer().listen(port, '127.0.0.1');
-    probe.once('listening', () => probe.close(() => resolve(false)));
-    probe.once('error', () => resolve(true));
-  }), 10_000, 'the small NATS server listens');
-  return port;
-}
-
 describe('a queued frame refused on reconnect', () => {
   it('is counted, and the bus carries on', async () => {
     const url = new URL(await natsUrl());
-    const small = await smallServer();
+    // A server that refuses messages over SMALL_MAX_PAYLOAD.
+    const small = await startNatsServer({ config: `max_payload: ${SMALL_MAX_PAYLOAD}\n` });
+    closers.push(() => small.stop());
     // The first connection goes to the real server (JetStream for connect), the reconnect to the small one.
-    const proxy = new TcpRoundRobin([{ host: url.hostname, port: Number(url.port) }, { host: '127.0.0.1', port: small }]);
+    const proxy = new TcpRoundRobin([{ host: url.hostname, port: Number(url.port) }, { host: '127.0.0.1', port: small.port }]);
     const proxyPort = await proxy.listen();
     closers.push(() => proxy.close());
     const root = uniquePrefix('refused');
